@@ -1,0 +1,43 @@
+# lakecdp: the commands a user needs. `make help` lists them.
+SHELL := /bin/bash
+MVN ?= mvn -B
+DEMO_PEOPLE ?= 20000
+DEMO_SEED ?= 42
+DEMO_TENANT ?= demo
+MASTER ?= local[*]
+export LAKECDP_WAREHOUSE ?= $(CURDIR)/warehouse
+export LAKECDP_LANDING ?= $(CURDIR)/landing
+
+.PHONY: help build demo demo-data test bench clean
+
+help:
+	@echo "make demo    build, generate the demo tenant ($(DEMO_PEOPLE) people), ingest it, print what landed"
+	@echo "make test    run every test (unit and end-to-end); what CI runs"
+	@echo "make bench   run the benchmarks (not part of the tests); figures go to docs/BENCHMARKS.md"
+	@echo "make build   build the job jars without running tests"
+	@echo "make clean   remove build output, the demo warehouse and landing files"
+
+build:
+	$(MVN) -q package -DskipTests
+
+# Generates the landing files once per (people, seed); rerunning the demo then ingests nothing new.
+demo-data: build
+	@stamp="$(LAKECDP_LANDING)/$(DEMO_TENANT)/.generated-$(DEMO_PEOPLE)-$(DEMO_SEED)"; \
+	if [[ -f "$$stamp" ]]; then echo "demo data already generated ($$stamp)"; else \
+	  rm -rf "$(LAKECDP_LANDING)/$(DEMO_TENANT)" && \
+	  scripts/lakecdp-submit demo-data --people $(DEMO_PEOPLE) --seed $(DEMO_SEED) --out "$(LAKECDP_LANDING)/$(DEMO_TENANT)" && \
+	  touch "$$stamp"; fi
+
+demo: demo-data
+	scripts/lakecdp-submit dlo-write --tenant $(DEMO_TENANT) --master '$(MASTER)'
+	scripts/lakecdp-submit inspect --tenant $(DEMO_TENANT) --master '$(MASTER)'
+
+test:
+	$(MVN) verify
+
+bench: build
+	scripts/bench-dlo-write.sh
+
+clean:
+	$(MVN) -q clean
+	rm -rf warehouse landing bench-work

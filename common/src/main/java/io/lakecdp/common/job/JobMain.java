@@ -1,0 +1,26 @@
+package io.lakecdp.common.job;
+
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine;
+
+/** Runs a job command from a {@code main} method: parse, run, stop Spark, exit with the job's code. */
+public final class JobMain {
+  private JobMain() {}
+
+  /** Parses and runs; returns the exit code without exiting (what tests call). */
+  public static int run(Object command, String... args) {
+    CommandLine cli = new CommandLine(command);
+    cli.setCaseInsensitiveEnumValuesAllowed(true);
+    // picocli already exits 2 on a usage error and 1 on an exception; both match ExitCodes.
+    return cli.execute(args);
+  }
+
+  /** For {@code main}: runs, stops the session, and exits the JVM with the job's code. */
+  public static void exit(Object command, String... args) {
+    int code = run(command, args);
+    if (SparkSession.getDefaultSession().isDefined()) {
+      SparkSession.getDefaultSession().get().stop();
+    }
+    System.exit(code);
+  }
+}

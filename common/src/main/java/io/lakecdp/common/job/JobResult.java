@@ -1,0 +1,17 @@
+package io.lakecdp.common.job;
+
+import java.util.Map;
+
+/** What a job run did, in the shape telemetry records for every job. */
+public interface JobResult {
+  long rowsIn();
+
+  long rowsOut();
+
+  default long rowsQuarantined() {
+    return 0;
+  }
+
+  /** Job-specific facts for the summary line (per-table counts, skipped work, ...). */
+  Map<String, Object> details();
+}

@@ -1,0 +1,55 @@
+package io.lakecdp.common.spark;
+
+import io.lakecdp.common.config.EnvConfig;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one place a SparkSession is made. It wires the Iceberg extensions and the catalog from the
+ * environment file, then applies the environment's Spark settings; settings given to spark-submit
+ * ({@code --conf}) win over both. Without a master (plain {@code java}), it runs {@code local[*]}.
+ */
+public final class SparkSessions {
+  private static final Logger LOG = LoggerFactory.getLogger(SparkSessions.class);
+
+  private SparkSessions() {}
+
+  /** Settings lakecdp relies on, before the environment's own. */
+  public static Map<String, String> defaults() {
+    Map<String, String> out = new LinkedHashMap<>();
+    out.put("spark.sql.extensions", "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions");
+    out.put("spark.sql.session.timeZone", "UTC");
+    out.put("spark.sql.legacy.timeParserPolicy", "CORRECTED");
+    out.put("spark.sql.sources.partitionOverwriteMode", "dynamic");
+    return out;
+  }
+
+  public static SparkSession create(EnvConfig env, String appName) {
+    SparkConf submitted = new SparkConf();
+    Map<String, String> settings = new LinkedHashMap<>(defaults());
+    settings.putAll(env.catalogSparkSettings());
+    settings.putAll(env.sparkSettings());
+    SparkSession.Builder builder = SparkSession.builder().appName(appName);
+    if (!submitted.contains("spark.master")) {
+      builder.master("local[*]");
+    }
+    settings.forEach((k, v) -> {
+      if (!submitted.contains(k)) {
+        builder.config(k, v);
+      }
+    });
+    SparkSession spark = builder.getOrCreate();
+    String key = "spark.sql.catalog." + env.catalogName() + ".warehouse";
+    String actual = spark.conf().get(key, null);
+    if (actual != null && !actual.equals(settings.get(key)) && !submitted.contains(key)) {
+      LOG.warn("Catalog {} already uses warehouse {}; the environment asked for {}", env.catalogName(), actual, settings.get(key));
+    }
+    LOG.info("Spark {} session '{}' master={} catalog={} ({}) warehouse={}", spark.version(), appName,
+        spark.sparkContext().master(), env.catalogName(), env.catalogType().name().toLowerCase(), actual);
+    return spark;
+  }
+}

@@ -1,0 +1,37 @@
+package io.lakecdp.dlowrite;
+
+import io.lakecdp.common.job.JobResult;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The outcome of a dlo-write run: one {@link StreamResult} per stream. */
+public record DloWriteResult(List<StreamResult> streams) implements JobResult {
+  @Override
+  public long rowsIn() {
+    return streams.stream().mapToLong(StreamResult::recordsRead).sum();
+  }
+
+  @Override
+  public long rowsOut() {
+    return streams.stream().mapToLong(StreamResult::rowsLoaded).sum();
+  }
+
+  @Override
+  public long rowsQuarantined() {
+    return streams.stream().mapToLong(StreamResult::rowsQuarantined).sum();
+  }
+
+  public List<StreamResult> failed() {
+    return streams.stream().filter(s -> s.error() != null).toList();
+  }
+
+  @Override
+  public Map<String, Object> details() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    Map<String, Object> per = new LinkedHashMap<>();
+    streams.forEach(s -> per.put(s.stream(), s.toMap()));
+    m.put("streams", per);
+    return m;
+  }
+}

@@ -1,0 +1,318 @@
+package io.lakecdp.dlowrite;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lakecdp.common.config.DataStream;
+import io.lakecdp.common.config.SourceFormat;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.StringReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVRecord;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.io.LongWritable;
+import org.apache.hadoop.io.Text;
+import org.apache.hadoop.mapreduce.Job;
+import org.apache.hadoop.mapreduce.lib.input.FileInputFormat;
+import org.apache.hadoop.mapreduce.lib.input.FileSplit;
+import org.apache.hadoop.mapreduce.lib.input.TextInputFormat;
+import org.apache.spark.api.java.JavaNewHadoopRDD;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import scala.Tuple2;
+
+/**
+ * Reads landing files into the Data Source Object shape: one row per source record with its file,
+ * its byte offset in the file (null for Parquet), the raw text, a parse error (or null) and its
+ * values as strings by source column name. Nothing is typed yet; {@link RecordValidator} does that.
+ */
+final class SourceReader {
+  static final String FILE = "_file";
+  static final String OFFSET = "_offset";
+  static final String RAW = "_raw";
+  static final String ERROR = "_error";
+  static final String VALUES = "_values";
+
+  static final StructType DSO_SCHEMA = new StructType(new StructField[] {
+      DataTypes.createStructField(FILE, DataTypes.StringType, false),
+      DataTypes.createStructField(OFFSET, DataTypes.LongType, true),
+      DataTypes.createStructField(RAW, DataTypes.StringType, true),
+      DataTypes.createStructField(ERROR, DataTypes.StringType, true),
+      DataTypes.createStructField(VALUES, DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType), true)});
+
+  private final SparkSession spark;
+
+  SourceReader(SparkSession spark) {
+    this.spark = spark;
+  }
+
+  /** The records of {@code files} and the source column names seen (CSV headers, Parquet schema). */
+  record Dso(Dataset<Row> records, Set<String> knownColumns) {}
+
+  Dso read(DataStream stream, SourceFormat format, List<LandingFile> files) {
+    List<String> paths = files.stream().map(LandingFile::path).toList();
+    return switch (format) {
+      case CSV -> readCsv(stream, paths);
+      case JSON -> new Dso(readLines(paths, new JsonLineParser(stream.maxRecordBytes())), Set.of());
+      case PARQUET -> readParquet(paths);
+    };
+  }
+
+  private Dso readCsv(DataStream stream, List<String> paths) {
+    CsvOptions options = new CsvOptions(stream.options().getOrDefault("delimiter", ","),
+        stream.options().getOrDefault("quote", "\""), stream.options().get("escape"));
+    Map<String, String[]> headers = new HashMap<>();
+    Set<String> columns = new LinkedHashSet<>();
+    Configuration conf = spark.sparkContext().hadoopConfiguration();
+    for (String p : paths) {
+      String[] header = readHeader(conf, p, options);
+      headers.put(new Path(p).toUri().getPath(), header);
+      columns.addAll(List.of(header));
+    }
+    return new Dso(readLines(paths, new CsvLineParser(headers, options, stream.maxRecordBytes())), columns);
+  }
+
+  private static String[] readHeader(Configuration conf, String file, CsvOptions options) {
+    Path path = new Path(file);
+    try (BufferedReader reader = new BufferedReader(new InputStreamReader(
+             path.getFileSystem(conf).open(path), StandardCharsets.UTF_8))) {
+      String line = reader.readLine();
+      if (line == null) {
+        return new String[0];
+      }
+      if (line.startsWith("\uFEFF")) {
+        line = line.substring(1);
+      }
+      List<String> names = new ArrayList<>();
+      for (String name : options.parse(line)) {
+        names.add(name.trim());
+      }
+      return names.toArray(new String[0]);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot read the header of " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  private Dataset<Row> readLines(List<String> paths, LineParser parser) {
+    try {
+      Job job = Job.getInstance(spark.sparkContext().hadoopConfiguration());
+      FileInputFormat.setInputPaths(job, paths.stream().map(Path::new).toArray(Path[]::new));
+      FileInputFormat.setInputDirRecursive(job, false);
+      JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+      JavaNewHadoopRDD<LongWritable, Text> lines = (JavaNewHadoopRDD<LongWritable, Text>)
+          jsc.newAPIHadoopRDD(job.getConfiguration(), TextInputFormat.class, LongWritable.class, Text.class);
+      JavaRDD<Row> rows = lines.mapPartitionsWithInputSplit((split, it) -> {
+        String file = ((FileSplit) split).getPath().toString();
+        String filePath = ((FileSplit) split).getPath().toUri().getPath();
+        return new ParsingIterator(it, file, filePath, parser);
+      }, false);
+      return spark.createDataFrame(rows, DSO_SCHEMA);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private Dso readParquet(List<String> paths) {
+    Dataset<Row> df = spark.read().parquet(paths.toArray(new String[0]));
+    List<Column> kv = new ArrayList<>();
+    for (String c : df.columns()) {
+      kv.add(functions.lit(c));
+      Column v = df.col("`" + c + "`");
+      boolean complex = df.schema().apply(c).dataType() instanceof org.apache.spark.sql.types.StructType
+          || df.schema().apply(c).dataType() instanceof org.apache.spark.sql.types.ArrayType
+          || df.schema().apply(c).dataType() instanceof org.apache.spark.sql.types.MapType;
+      kv.add(complex ? functions.to_json(v) : v.cast(DataTypes.StringType));
+    }
+    Dataset<Row> dso = df.select(
+        functions.col("_metadata.file_path").as(FILE),
+        functions.lit(null).cast(DataTypes.LongType).as(OFFSET),
+        functions.to_json(functions.struct(functions.col("*"))).as(RAW),
+        functions.lit(null).cast(DataTypes.StringType).as(ERROR),
+        functions.map(kv.toArray(new Column[0])).as(VALUES));
+    return new Dso(dso, new LinkedHashSet<>(List.of(df.columns())));
+  }
+
+  /** Turns one line of a file into a DSO row, or null to skip it (header, blank line). */
+  interface LineParser extends java.io.Serializable {
+    Row parse(String file, String filePath, long offset, Text line);
+  }
+
+  static String rawText(Text line, long maxBytes) {
+    int n = (int) Math.min(line.getLength(), maxBytes);
+    return new String(line.getBytes(), 0, n, StandardCharsets.UTF_8);
+  }
+
+  static String tooLarge(Text line, long maxBytes) {
+    return line.getLength() > maxBytes
+        ? "record of " + line.getLength() + " bytes exceeds maxRecordBytes " + maxBytes + " (raw record truncated)"
+        : null;
+  }
+
+  /** Row values of a MapType column must be Scala maps. */
+  static scala.collection.Map<String, String> scalaMap(Map<String, String> map) {
+    return scala.collection.JavaConverters.mapAsScalaMapConverter(map).asScala();
+  }
+
+  record CsvOptions(String delimiter, String quote, String escape) implements java.io.Serializable {
+    CSVFormat format() {
+      CSVFormat.Builder b = CSVFormat.DEFAULT.builder().setDelimiter(delimiter.charAt(0))
+          .setQuote(quote.charAt(0)).setIgnoreSurroundingSpaces(false);
+      if (escape != null) {
+        b.setEscape(escape.charAt(0));
+      }
+      return b.build();
+    }
+
+    List<String> parse(String line) throws IOException {
+      try (CSVParser parser = CSVParser.parse(new StringReader(line), format())) {
+        List<CSVRecord> records = parser.getRecords();
+        if (records.size() != 1) {
+          throw new IOException("expected one record on the line, found " + records.size());
+        }
+        return records.get(0).toList();
+      } catch (UncheckedIOException | IllegalStateException e) {
+        throw new IOException(e.getMessage(), e);
+      }
+    }
+  }
+
+  static final class CsvLineParser implements LineParser {
+    private final Map<String, String[]> headers;
+    private final CsvOptions options;
+    private final long maxBytes;
+
+    CsvLineParser(Map<String, String[]> headers, CsvOptions options, long maxBytes) {
+      this.headers = headers;
+      this.options = options;
+      this.maxBytes = maxBytes;
+    }
+
+    @Override
+    public Row parse(String file, String filePath, long offset, Text line) {
+      if (offset == 0 || line.getLength() == 0) {
+        return null;
+      }
+      String raw = rawText(line, maxBytes);
+      String tooLarge = tooLarge(line, maxBytes);
+      if (tooLarge != null) {
+        return RowFactory.create(file, offset, raw, tooLarge, null);
+      }
+      if (raw.isBlank()) {
+        return null;
+      }
+      String[] header = headers.get(filePath);
+      try {
+        List<String> values = options.parse(raw);
+        if (values.size() != header.length) {
+          return RowFactory.create(file, offset, raw,
+              "expected " + header.length + " columns (as in the header), found " + values.size(), null);
+        }
+        Map<String, String> map = new HashMap<>();
+        for (int i = 0; i < header.length; i++) {
+          String v = values.get(i);
+          map.put(header[i], v.isEmpty() ? null : v);
+        }
+        return RowFactory.create(file, offset, raw, null, scalaMap(map));
+      } catch (IOException e) {
+        return RowFactory.create(file, offset, raw, "unparseable CSV line: " + e.getMessage(), null);
+      }
+    }
+  }
+
+  static final class JsonLineParser implements LineParser {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private final long maxBytes;
+
+    JsonLineParser(long maxBytes) {
+      this.maxBytes = maxBytes;
+    }
+
+    @Override
+    public Row parse(String file, String filePath, long offset, Text line) {
+      if (line.getLength() == 0) {
+        return null;
+      }
+      String raw = rawText(line, maxBytes);
+      String tooLarge = tooLarge(line, maxBytes);
+      if (tooLarge != null) {
+        return RowFactory.create(file, offset, raw, tooLarge, null);
+      }
+      if (raw.isBlank()) {
+        return null;
+      }
+      try {
+        JsonNode node = MAPPER.readTree(raw);
+        if (node == null || !node.isObject()) {
+          return RowFactory.create(file, offset, raw, "malformed JSON: the line is not a JSON object", null);
+        }
+        Map<String, String> map = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+          Map.Entry<String, JsonNode> e = it.next();
+          JsonNode v = e.getValue();
+          map.put(e.getKey(), v.isNull() ? null : v.isValueNode() ? v.asText() : v.toString());
+        }
+        return RowFactory.create(file, offset, raw, null, scalaMap(map));
+      } catch (JsonProcessingException e) {
+        return RowFactory.create(file, offset, raw, "malformed JSON: " + e.getOriginalMessage(), null);
+      }
+    }
+  }
+
+  private static final class ParsingIterator implements Iterator<Row> {
+    private final Iterator<Tuple2<LongWritable, Text>> lines;
+    private final String file;
+    private final String filePath;
+    private final LineParser parser;
+    private Row next;
+
+    ParsingIterator(Iterator<Tuple2<LongWritable, Text>> lines, String file, String filePath, LineParser parser) {
+      this.lines = lines;
+      this.file = file;
+      this.filePath = filePath;
+      this.parser = parser;
+    }
+
+    @Override
+    public boolean hasNext() {
+      while (next == null && lines.hasNext()) {
+        Tuple2<LongWritable, Text> t = lines.next();
+        next = parser.parse(file, filePath, t._1().get(), t._2());
+      }
+      return next != null;
+    }
+
+    @Override
+    public Row next() {
+      if (!hasNext()) {
+        throw new java.util.NoSuchElementException();
+      }
+      Row r = next;
+      next = null;
+      return r;
+    }
+  }
+}

@@ -1,0 +1,297 @@
+package io.lakecdp.dlowrite;
+
+import io.lakecdp.common.config.DataStream;
+import io.lakecdp.common.config.FieldSpec;
+import io.lakecdp.common.config.RefreshMode;
+import io.lakecdp.common.config.SchemaEvolution;
+import io.lakecdp.common.job.InvalidInputException;
+import io.lakecdp.common.job.JobContext;
+import io.lakecdp.common.lake.Lake;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import org.apache.iceberg.Snapshot;
+import org.apache.iceberg.Table;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.expressions.WindowSpec;
+import org.apache.spark.sql.functions;
+import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Ingests the new landing files of one data stream into its DLO: read, validate, quarantine the bad
+ * records, then one Iceberg commit that both changes the table and records the files it consumed.
+ * Reusable by streaming ingest through {@link #applyBatch}.
+ */
+public final class StreamIngest {
+  private static final Logger LOG = LoggerFactory.getLogger(StreamIngest.class);
+  private static final String OP = "__op";
+  private static final String PRIO = "__prio";
+
+  private final JobContext ctx;
+  private final SparkSession spark;
+  private final Lake lake;
+  private final DataStream stream;
+  private final String table;
+
+  public StreamIngest(JobContext ctx, DataStream stream) {
+    this.ctx = ctx;
+    this.spark = ctx.spark();
+    this.lake = ctx.lake();
+    this.stream = stream;
+    this.table = ctx.tables().dlo(stream.name());
+  }
+
+  public StreamResult run() {
+    long start = System.currentTimeMillis();
+    IngestLedger ledger = IngestLedger.read(lake, table);
+    if (ledger.committedBy(ctx.runId())) {
+      LOG.info("Stream {}: run {} already committed its batch to {}; nothing to do", stream.name(), ctx.runId(), table);
+      return new StreamResult(stream.name(), "already_committed", 0, 0, 0, 0, 0, List.of(), elapsed(start), null);
+    }
+    LandingScanner scanner = new LandingScanner(spark.sparkContext().hadoopConfiguration());
+    List<LandingFile> data = pending(scanner.list(stream.path(), false), ledger);
+    List<LandingFile> deletes = stream.deletesPath() == null ? List.of() : pending(scanner.list(stream.deletesPath(), true), ledger);
+    if (data.isEmpty() && deletes.isEmpty()) {
+      LOG.info("Stream {}: no new files in {}", stream.name(), stream.path());
+      return new StreamResult(stream.name(), "up_to_date", 0, 0, 0, 0, 0, List.of(), elapsed(start), null);
+    }
+    LOG.info("Stream {}: {} new data file(s), {} new delete file(s), {} bytes", stream.name(), data.size(),
+        deletes.size(), data.stream().mapToLong(LandingFile::length).sum() + deletes.stream().mapToLong(LandingFile::length).sum());
+
+    ctx.step("reading and validating " + stream.name());
+    SourceReader reader = new SourceReader(spark);
+    Dataset<Row> validated = null;
+    Set<String> known = new TreeSet<>();
+    if (!data.isEmpty()) {
+      SourceReader.Dso dso = reader.read(stream, stream.format(), data);
+      known.addAll(dso.knownColumns());
+      validated = RecordValidator.validate(dso.records(), stream, Map.of()).withColumn(OP, opColumn()).withColumn(PRIO, functions.lit(0));
+    }
+    if (!deletes.isEmpty()) {
+      DataStream keysOnly = keysOnly(stream);
+      Dataset<Row> del = RecordValidator.validate(reader.read(keysOnly, stream.deletesFormat(), deletes).records(), keysOnly, Map.of());
+      for (FieldSpec f : stream.fieldList()) {
+        if (!keysOnly.fields().containsKey(f.name())) {
+          del = del.withColumn(f.name(), functions.lit(null).cast(f.type()));
+        }
+      }
+      del = del.withColumn(OP, functions.lit("D")).withColumn(PRIO, functions.lit(1));
+      validated = validated == null ? del : validated.unionByName(del, true);
+    }
+    validated = validated.persist(StorageLevel.MEMORY_AND_DISK());
+    try {
+      return ingest(validated, data, deletes, known, start);
+    } finally {
+      validated.unpersist();
+    }
+  }
+
+  private StreamResult ingest(Dataset<Row> validated, List<LandingFile> data, List<LandingFile> deletes,
+      Set<String> known, long start) {
+    Map<String, String> extras = extraColumns(validated, known);
+    List<String> changes = DloSchema.ensure(spark, lake, table, stream, extras);
+
+    long total = 0;
+    long bad = 0;
+    long deleteRequests = 0;
+    for (Row r : validated.groupBy(functions.col(RecordValidator.REASON).isNull().as("ok"), functions.col(OP))
+        .count().collectAsList()) {
+      total += r.getLong(2);
+      if (!r.getBoolean(0)) {
+        bad += r.getLong(2);
+      } else if ("D".equals(r.getString(1))) {
+        deleteRequests += r.getLong(2);
+      }
+    }
+    LOG.info("Stream {}: {} records read, {} valid, {} to quarantine", stream.name(), total, total - bad, bad);
+    if (bad > 0) {
+      ctx.step("quarantining " + bad + " records of " + stream.name());
+      Quarantine.write(spark, lake, ctx.tables().quarantine(), stream.name(), ctx.runId(),
+          validated.filter(functions.col(RecordValidator.REASON).isNotNull()));
+    }
+
+    List<LandingFile> consumed = new ArrayList<>(data);
+    consumed.addAll(deletes);
+    Map<String, String> commit = new LinkedHashMap<>();
+    commit.put(Lake.RUN_ID, ctx.runId());
+    commit.put(Lake.JOB, ctx.job());
+    commit.put(IngestLedger.STREAM, stream.name());
+    commit.put(IngestLedger.BATCH, ctx.runId() + ":" + stream.name());
+    commit.put(IngestLedger.FILES, IngestLedger.encode(consumed));
+
+    Dataset<Row> good = validated.filter(functions.col(RecordValidator.REASON).isNull());
+    long loaded = total - bad - deleteRequests;
+    ctx.step((stream.refresh() == RefreshMode.UPSERT ? "merging into " : "replacing ") + table);
+    applyBatch(good, extras, commit, bad > 0 && loaded == 0);
+    markIfNoCommit(commit);
+    LOG.info("Stream {}: committed {} rows ({} delete requests) from {} file(s) to {} in {} ms", stream.name(),
+        loaded, deleteRequests, consumed.size(), table, elapsed(start));
+    return new StreamResult(stream.name(), "loaded", consumed.size(), total, loaded, bad, deleteRequests, changes,
+        elapsed(start), null);
+  }
+
+  /** The columns of valid rows as the DLO stores them, newest version per key first. */
+  void applyBatch(Dataset<Row> good, Map<String, String> extras, Map<String, String> commit, boolean keepTableOnEmpty) {
+    List<Column> cols = new ArrayList<>();
+    List<String> names = new ArrayList<>();
+    for (FieldSpec f : stream.fieldList()) {
+      cols.add(functions.col(f.name()));
+      names.add(f.name());
+    }
+    extras.forEach((source, column) -> {
+      cols.add(functions.col(SourceReader.VALUES).getItem(source).as(column));
+      names.add(column);
+    });
+    cols.add(functions.col(SourceReader.FILE).as(DloSchema.SOURCE_FILE));
+    cols.add(functions.current_timestamp().as(DloSchema.INGESTED_AT));
+    cols.add(functions.lit(ctx.runId()).as(DloSchema.RUN_ID));
+    names.addAll(List.of(DloSchema.SOURCE_FILE, DloSchema.INGESTED_AT, DloSchema.RUN_ID));
+    cols.add(functions.col(OP));
+    cols.add(functions.col(PRIO));
+    cols.add(functions.col(SourceReader.OFFSET));
+    Dataset<Row> rows = good.select(cols.toArray(new Column[0]));
+    if (!stream.primaryKey().isEmpty()) {
+      rows = newestPerKey(rows);
+    }
+    if (stream.refresh() == RefreshMode.FULL_REFRESH) {
+      Dataset<Row> replacement = rows.filter(functions.col(OP).equalTo("U"))
+          .select(names.stream().map(n -> functions.col("`" + n + "`")).toArray(Column[]::new));
+      if (keepTableOnEmpty) {
+        LOG.warn("Stream {}: the batch has no valid rows; {} keeps its current contents", stream.name(), table);
+        return;
+      }
+      lake.commitWith(commit, () -> {
+        replacement.writeTo(table).overwrite(functions.lit(true));
+        return null;
+      });
+      return;
+    }
+    String view = "lakecdp_batch_" + stream.name();
+    rows.createOrReplaceTempView(view);
+    lake.commitWith(commit, () -> spark.sql(mergeSql(view, names)));
+    spark.catalog().dropTempView(view);
+  }
+
+  private Dataset<Row> newestPerKey(Dataset<Row> rows) {
+    List<Column> order = new ArrayList<>();
+    order.add(functions.col(PRIO).desc());
+    if (stream.lastModified() != null) {
+      order.add(functions.col(stream.lastModified()).desc_nulls_last());
+    }
+    order.add(functions.col(DloSchema.SOURCE_FILE).desc());
+    order.add(functions.col(SourceReader.OFFSET).desc_nulls_last());
+    WindowSpec w = Window.partitionBy(stream.primaryKey().stream().map(functions::col).toArray(Column[]::new))
+        .orderBy(order.toArray(new Column[0]));
+    return rows.withColumn("__rank", functions.row_number().over(w)).filter("__rank = 1").drop("__rank");
+  }
+
+  String mergeSql(String view, List<String> columns) {
+    String on = stream.primaryKey().stream().map(k -> "t.`" + k + "` = s.`" + k + "`").collect(Collectors.joining(" AND "));
+    String lm = stream.lastModified();
+    String newer = lm == null ? "true" : "(t.`" + lm + "` IS NULL OR s.`" + lm + "` >= t.`" + lm + "`)";
+    String set = columns.stream().map(c -> "t.`" + c + "` = s.`" + c + "`").collect(Collectors.joining(", "));
+    String insertCols = columns.stream().map(c -> "`" + c + "`").collect(Collectors.joining(", "));
+    String insertVals = columns.stream().map(c -> "s.`" + c + "`").collect(Collectors.joining(", "));
+    return "MERGE INTO " + table + " t USING " + view + " s ON " + on
+        + " WHEN MATCHED AND s." + OP + " = 'D' AND (s." + PRIO + " = 1 OR " + newer + ") THEN DELETE"
+        + " WHEN MATCHED AND s." + OP + " = 'U' AND " + newer + " THEN UPDATE SET " + set
+        + " WHEN NOT MATCHED AND s." + OP + " = 'U' THEN INSERT (" + insertCols + ") VALUES (" + insertVals + ")";
+  }
+
+  /** A batch that changed nothing (all rows older, or none valid) still records its files. */
+  private void markIfNoCommit(Map<String, String> commit) {
+    Table t = lake.table(table);
+    Snapshot current = t.currentSnapshot();
+    if (current != null && commit.get(IngestLedger.BATCH).equals(current.summary().get(IngestLedger.BATCH))) {
+      return;
+    }
+    var append = t.newAppend();
+    commit.forEach(append::set);
+    append.commit();
+  }
+
+  private Column opColumn() {
+    if (stream.deleteFlag() == null) {
+      return functions.lit("U");
+    }
+    return functions.when(functions.col(stream.deleteFlag()).equalTo(true), "D").otherwise("U");
+  }
+
+  /** Source columns the stream does not declare, by DLO column name, following its evolution setting. */
+  private Map<String, String> extraColumns(Dataset<Row> validated, Set<String> known) {
+    Set<String> seen = new TreeSet<>(known);
+    if (stream.format() == io.lakecdp.common.config.SourceFormat.JSON) {
+      ctx.step("looking for new fields in " + stream.name());
+      validated.filter(functions.col(SourceReader.VALUES).isNotNull())
+          .select(functions.explode(functions.map_keys(functions.col(SourceReader.VALUES)))).distinct()
+          .collectAsList().forEach(r -> seen.add(r.getString(0)));
+    }
+    Set<String> declaredSources = stream.fieldList().stream().map(FieldSpec::sourceName).collect(Collectors.toSet());
+    Map<String, String> extras = new LinkedHashMap<>();
+    for (String source : seen) {
+      if (declaredSources.contains(source)) {
+        continue;
+      }
+      String column = columnName(source);
+      if (stream.fields().containsKey(column) || extras.containsValue(column) || column.startsWith("_")) {
+        LOG.warn("Stream {}: undeclared source column '{}' clashes with column {}; it is left out", stream.name(), source, column);
+        continue;
+      }
+      extras.put(source, column);
+    }
+    if (extras.isEmpty()) {
+      return extras;
+    }
+    switch (stream.schemaEvolution()) {
+      case FAIL -> throw new InvalidInputException("Stream " + stream.name() + ": source has undeclared column(s) "
+          + extras.keySet() + " and schemaEvolution is 'fail'; declare them in streams.yaml or set schemaEvolution: add_columns");
+      case IGNORE -> {
+        LOG.warn("Stream {}: undeclared source column(s) {} are ignored (schemaEvolution: ignore)", stream.name(), extras.keySet());
+        return Map.of();
+      }
+      default -> {
+        Table existing = lake.exists(table) ? lake.table(table) : null;
+        List<String> added = extras.values().stream()
+            .filter(c -> existing == null || existing.schema().findField(c) == null).toList();
+        if (!added.isEmpty()) {
+          LOG.info("Stream {}: adding undeclared source column(s) {} as string columns", stream.name(), added);
+        }
+        return extras;
+      }
+    }
+  }
+
+  static String columnName(String source) {
+    String c = source.trim().toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_]+", "_");
+    if (c.isEmpty() || Character.isDigit(c.charAt(0))) {
+      c = "c_" + c;
+    }
+    return c;
+  }
+
+  private static DataStream keysOnly(DataStream s) {
+    Map<String, FieldSpec> keys = new LinkedHashMap<>();
+    s.primaryKey().forEach(k -> keys.put(k, s.fields().get(k)));
+    return new DataStream(s.name(), s.deletesFormat(), s.deletesPath(), s.refresh(), s.primaryKey(), null, null,
+        null, null, SchemaEvolution.IGNORE, s.maxRecordBytes(), s.options(), s.mergeMode(), keys);
+  }
+
+  private static List<LandingFile> pending(List<LandingFile> files, IngestLedger ledger) {
+    return files.stream().filter(f -> !ledger.contains(f)).toList();
+  }
+
+  private static long elapsed(long start) {
+    return System.currentTimeMillis() - start;
+  }
+}
