@@ -9,7 +9,18 @@ public final class JobMain {
 
   /** Parses and runs; returns the exit code without exiting (what tests call). */
   public static int run(Object command, String... args) {
+    return run(command, null, null, args);
+  }
+
+  /** As {@link #run(Object, String...)}, writing the command's output and errors to the given writers. */
+  public static int run(Object command, java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
     CommandLine cli = new CommandLine(command);
+    if (out != null) {
+      cli.setOut(out);
+    }
+    if (err != null) {
+      cli.setErr(err);
+    }
     cli.setCaseInsensitiveEnumValuesAllowed(true);
     // picocli already exits 2 on a usage error and 1 on an exception; both match ExitCodes.
     return cli.execute(args);

@@ -1,0 +1,82 @@
+package io.lakecdp.dlowrite;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.lakecdp.common.testing.IcebergTables;
+import io.lakecdp.common.testing.JobRun;
+import io.lakecdp.common.testing.TestConf;
+import java.nio.file.Path;
+import org.apache.iceberg.types.Types;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** New source columns follow the stream's setting; incompatible type changes stop before writing. */
+class SchemaEvolutionTest {
+  private static String streams(String evolution, String amountType) {
+    return """
+        streams:
+          members:
+            format: csv
+            path: members
+            primaryKey: [id]
+            schemaEvolution: %s
+            fields: {id: string, amount: %s}
+        """.formatted(evolution, amountType);
+  }
+
+  @Test
+  void newColumnIsAddedAsStringWhenAllowed(@TempDir Path dir) {
+    TestConf conf = TestConf.create(dir, "evoadd").tenantFile("streams.yaml", streams("add_columns", "int"));
+    conf.landingFile("members/1.csv", "id,amount\nm1,5\n");
+    assertEquals(0, JobRun.of(new DloWriteCommand(), conf.jobArgs()).exitCode());
+    conf.landingFile("members/2.csv", "id,amount,Loyalty Tier\nm2,7,gold\n");
+    JobRun run = JobRun.of(new DloWriteCommand(), conf.jobArgs());
+    assertEquals(0, run.exitCode(), run.err());
+    IcebergTables lake = IcebergTables.ofTestWarehouse();
+    assertEquals(Types.StringType.get(), lake.table("evoadd_dlo", "members").schema().findField("loyalty_tier").type());
+    var rows = lake.rowsBy("evoadd_dlo", "members", "id");
+    assertEquals("gold", rows.get("m2").get("loyalty_tier"));
+    assertEquals(null, rows.get("m1").get("loyalty_tier"));
+    assertTrue(run.summary().at("/details/streams/members/schema_changes").toString().contains("added column loyalty_tier"));
+  }
+
+  @Test
+  void newColumnStopsTheStreamWhenEvolutionIsFail(@TempDir Path dir) {
+    TestConf conf = TestConf.create(dir, "evofail").tenantFile("streams.yaml", streams("fail", "int"));
+    conf.landingFile("members/1.csv", "id,amount\nm1,5\n");
+    assertEquals(0, JobRun.of(new DloWriteCommand(), conf.jobArgs()).exitCode());
+    IcebergTables lake = IcebergTables.ofTestWarehouse();
+    long before = lake.table("evofail_dlo", "members").currentSnapshot().snapshotId();
+    conf.landingFile("members/2.csv", "id,amount,tier\nm2,7,gold\n");
+    JobRun run = JobRun.of(new DloWriteCommand(), conf.jobArgs());
+    assertEquals(2, run.exitCode());
+    assertTrue(run.err().contains("source has undeclared column(s) [tier] and schemaEvolution is 'fail'"), run.err());
+    assertEquals(before, lake.table("evofail_dlo", "members").currentSnapshot().snapshotId());
+  }
+
+  @Test
+  void incompatibleTypeChangeIsRefusedAndWidenningIsApplied(@TempDir Path dir) {
+    TestConf conf = TestConf.create(dir, "evotype").tenantFile("streams.yaml", streams("add_columns", "int"));
+    conf.landingFile("members/1.csv", "id,amount\nm1,5\n");
+    assertEquals(0, JobRun.of(new DloWriteCommand(), conf.jobArgs()).exitCode());
+    IcebergTables lake = IcebergTables.ofTestWarehouse();
+    long before = lake.table("evotype_dlo", "members").currentSnapshot().snapshotId();
+
+    conf.tenantFile("streams.yaml", streams("add_columns", "boolean"));
+    conf.landingFile("members/2.csv", "id,amount\nm2,true\n");
+    JobRun refused = JobRun.of(new DloWriteCommand(), conf.jobArgs());
+    assertEquals(2, refused.exitCode());
+    assertTrue(refused.err().contains("field amount is int in table lake.evotype_dlo.members but the stream now declares boolean"),
+        refused.err());
+    assertEquals(before, lake.table("evotype_dlo", "members").currentSnapshot().snapshotId());
+    assertEquals(1, lake.rows("evotype_dlo", "members").size());
+
+    conf.tenantFile("streams.yaml", streams("add_columns", "long"));
+    conf.landingFile("members/2.csv", "id,amount\nm2,9000000000\n");
+    JobRun widened = JobRun.of(new DloWriteCommand(), conf.jobArgs());
+    assertEquals(0, widened.exitCode(), widened.err());
+    assertEquals(Types.LongType.get(), lake.table("evotype_dlo", "members").schema().findField("amount").type());
+    assertEquals(9_000_000_000L, lake.rowsBy("evotype_dlo", "members", "id").get("m2").get("amount"));
+  }
+}
