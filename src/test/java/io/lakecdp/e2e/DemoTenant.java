@@ -1,0 +1,36 @@
+package io.lakecdp.e2e;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+
+/** Copies the repository's demo tenant configuration into a test's own conf folder. */
+final class DemoTenant {
+  static final Path REPO = Path.of(System.getProperty("lakecdp.repo.root", "../..")).toAbsolutePath().normalize();
+
+  private DemoTenant() {}
+
+  /**
+   * Writes {@code <conf>/local.yaml} and {@code <conf>/tenants/<tenant>/} (the demo tenant's files),
+   * with the streams reading from {@code landing}.
+   */
+  static void install(Path conf, String tenant, Path warehouse, Path landing) {
+    try {
+      Path target = conf.resolve("tenants").resolve(tenant);
+      Files.createDirectories(target);
+      try (Stream<Path> files = Files.list(REPO.resolve("conf/tenants/demo"))) {
+        for (Path f : files.toList()) {
+          Files.copy(f, target.resolve(f.getFileName()));
+        }
+      }
+      String streams = Files.readString(target.resolve("streams.yaml"));
+      Files.writeString(target.resolve("streams.yaml"), streams.replaceFirst("(?m)^streams:", "landingRoot: " + landing + "\nstreams:"));
+      Files.writeString(conf.resolve("local.yaml"), "catalog:\n  name: lake\n  type: hadoop\n  warehouse: " + warehouse
+          + "\nspark:\n  spark.sql.shuffle.partitions: \"4\"\n");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
