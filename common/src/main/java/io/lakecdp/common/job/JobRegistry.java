@@ -18,6 +18,8 @@ public final class JobRegistry {
         "Batch ingest: landing files of each data stream into Iceberg DLO tables"));
     add(new JobSpec("inspect", "jobs/dlo-write", "io.lakecdp.common.inspect.InspectMain", true,
         "Print a tenant's tables, row counts, quarantine and DMO counts"));
+    add(new JobSpec("bench-dlo-write", "jobs/dlo-write", "io.lakecdp.dlowrite.bench.DloWriteBenchmark", true,
+        "Benchmark of batch ingest against plain Spark baselines (not part of the pipeline)"));
   }
 
   private JobRegistry() {}

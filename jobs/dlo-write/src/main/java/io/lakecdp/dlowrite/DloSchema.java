@@ -34,12 +34,12 @@ final class DloSchema {
 
   private DloSchema() {}
 
-  static StructType sparkSchema(DataStream stream, Map<String, String> extraColumns) {
+  static StructType sparkSchema(DataStream stream, List<String> extraColumns) {
     List<StructField> f = new ArrayList<>();
     for (FieldSpec spec : stream.fieldList()) {
       f.add(DataTypes.createStructField(spec.name(), spec.type(), true));
     }
-    extraColumns.values().forEach(c -> f.add(DataTypes.createStructField(c, DataTypes.StringType, true)));
+    extraColumns.forEach(c -> f.add(DataTypes.createStructField(c, DataTypes.StringType, true)));
     f.add(DataTypes.createStructField(SOURCE_FILE, DataTypes.StringType, true));
     f.add(DataTypes.createStructField(INGESTED_AT, DataTypes.TimestampType, true));
     f.add(DataTypes.createStructField(RUN_ID, DataTypes.StringType, true));
@@ -59,7 +59,7 @@ final class DloSchema {
 
   /** Creates the table, or adds missing columns and widens types; returns the changes made. */
   static List<String> ensure(SparkSession spark, Lake lake, String tableName, DataStream stream,
-      Map<String, String> extraColumns) {
+      List<String> extraColumns) {
     StructType wanted = sparkSchema(stream, extraColumns);
     List<String> changes = new ArrayList<>();
     if (!lake.exists(tableName)) {

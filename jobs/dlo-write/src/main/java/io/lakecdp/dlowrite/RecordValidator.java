@@ -4,7 +4,6 @@ import io.lakecdp.common.config.DataStream;
 import io.lakecdp.common.config.FieldSpec;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -24,24 +23,26 @@ final class RecordValidator {
   private RecordValidator() {}
 
   /**
-   * @param extraColumns source column name to DLO column name, for undeclared columns kept as strings
-   * @return the DSO columns plus one typed column per declared field and extra column, and {@code _reason}
-   *     ({@code _values} stays, so undeclared columns can be taken from it later)
+   * @return file, offset, one typed column per declared field, {@code _reason}, {@code _raw} (kept for
+   *     rejected records only), {@code _values} (kept only when the source has undeclared columns, so they
+   *     can be added later) and {@code _extra} (undeclared JSON keys)
    */
-  static Dataset<Row> validate(Dataset<Row> dso, DataStream stream, Map<String, String> extraColumns) {
+  static Dataset<Row> validate(SourceReader.Dso dso, DataStream stream) {
     List<Column> raw = new ArrayList<>();
     raw.add(functions.col("*"));
     List<FieldSpec> fields = stream.fieldList();
     for (int i = 0; i < fields.size(); i++) {
-      raw.add(functions.col(SourceReader.VALUES).getItem(fields.get(i).sourceName()).as(rawName(i)));
+      int position = dso.columns().indexOf(fields.get(i).sourceName());
+      raw.add((position < 0 ? functions.lit(null).cast(DataTypes.StringType)
+          : functions.col(SourceReader.VALUES).getItem(position)).as(rawName(i)));
     }
-    Dataset<Row> withRaw = dso.select(raw.toArray(new Column[0]));
+    boolean undeclared = dso.columns().stream()
+        .anyMatch(c -> fields.stream().noneMatch(f -> f.sourceName().equals(c)));
+    Dataset<Row> withRaw = dso.records().select(raw.toArray(new Column[0]));
 
     List<Column> out = new ArrayList<>();
     out.add(functions.col(SourceReader.FILE));
     out.add(functions.col(SourceReader.OFFSET));
-    out.add(functions.col(SourceReader.RAW));
-    out.add(functions.col(SourceReader.VALUES));
     List<Column> problems = new ArrayList<>();
     problems.add(functions.col(SourceReader.ERROR));
     for (int i = 0; i < fields.size(); i++) {
@@ -59,10 +60,13 @@ final class RecordValidator {
             functions.lit("missing primary key field " + f.name())));
       }
     }
-    extraColumns.forEach((source, column) ->
-        out.add(functions.col(SourceReader.VALUES).getItem(source).as(column)));
-    Column reason = functions.concat_ws("; ", problems.toArray(new Column[0]));
-    out.add(functions.when(reason.equalTo(""), functions.lit(null).cast(DataTypes.StringType)).otherwise(reason).as(REASON));
+    Column joined = functions.concat_ws("; ", problems.toArray(new Column[0]));
+    Column reason = functions.when(joined.equalTo(""), functions.lit(null).cast(DataTypes.StringType)).otherwise(joined);
+    out.add(reason.as(REASON));
+    out.add(functions.when(reason.isNotNull(), functions.col(SourceReader.RAW)).as(SourceReader.RAW));
+    out.add(undeclared ? functions.col(SourceReader.VALUES)
+        : functions.lit(null).cast(DataTypes.createArrayType(DataTypes.StringType)).as(SourceReader.VALUES));
+    out.add(functions.col(SourceReader.EXTRA));
     return withRaw.select(out.toArray(new Column[0]));
   }
 

@@ -47,8 +47,9 @@ import scala.Tuple2;
 
 /**
  * Reads landing files into the Data Source Object shape: one row per source record with its file,
- * its byte offset in the file (null for Parquet), the raw text, a parse error (or null) and its
- * values as strings by source column name. Nothing is typed yet; {@link RecordValidator} does that.
+ * its byte offset in the file (null for Parquet), the raw text, a parse error (or null), its values as
+ * strings in the order of {@link Dso#columns()}, and (JSON only) the values of keys outside that list.
+ * Nothing is typed yet; {@link RecordValidator} does that.
  */
 final class SourceReader {
   static final String FILE = "_file";
@@ -56,13 +57,15 @@ final class SourceReader {
   static final String RAW = "_raw";
   static final String ERROR = "_error";
   static final String VALUES = "_values";
+  static final String EXTRA = "_extra";
 
   static final StructType DSO_SCHEMA = new StructType(new StructField[] {
       DataTypes.createStructField(FILE, DataTypes.StringType, false),
       DataTypes.createStructField(OFFSET, DataTypes.LongType, true),
       DataTypes.createStructField(RAW, DataTypes.StringType, true),
       DataTypes.createStructField(ERROR, DataTypes.StringType, true),
-      DataTypes.createStructField(VALUES, DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType), true)});
+      DataTypes.createStructField(VALUES, DataTypes.createArrayType(DataTypes.StringType), true),
+      DataTypes.createStructField(EXTRA, DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType), true)});
 
   private final SparkSession spark;
 
@@ -70,14 +73,20 @@ final class SourceReader {
     this.spark = spark;
   }
 
-  /** The records of {@code files} and the source column names seen (CSV headers, Parquet schema). */
-  record Dso(Dataset<Row> records, Set<String> knownColumns) {}
+  /**
+   * The records of some files. {@code columns} names the positions of {@code _values}: every CSV header
+   * or Parquet column seen, or the stream's declared source names for JSON (other keys go to {@code _extra}).
+   */
+  record Dso(Dataset<Row> records, List<String> columns) {}
 
   Dso read(DataStream stream, SourceFormat format, List<LandingFile> files) {
     List<String> paths = files.stream().map(LandingFile::path).toList();
     return switch (format) {
       case CSV -> readCsv(stream, paths);
-      case JSON -> new Dso(readLines(paths, new JsonLineParser(stream.maxRecordBytes())), Set.of());
+      case JSON -> {
+        List<String> declared = stream.fieldList().stream().map(io.lakecdp.common.config.FieldSpec::sourceName).toList();
+        yield new Dso(readLines(paths, new JsonLineParser(declared, stream.maxRecordBytes())), declared);
+      }
       case PARQUET -> readParquet(paths);
     };
   }
@@ -85,15 +94,19 @@ final class SourceReader {
   private Dso readCsv(DataStream stream, List<String> paths) {
     CsvOptions options = new CsvOptions(stream.options().getOrDefault("delimiter", ","),
         stream.options().getOrDefault("quote", "\""), stream.options().get("escape"));
-    Map<String, String[]> headers = new HashMap<>();
-    Set<String> columns = new LinkedHashSet<>();
+    Map<String, String[]> headers = new LinkedHashMap<>();
+    Set<String> universe = new LinkedHashSet<>();
     Configuration conf = spark.sparkContext().hadoopConfiguration();
     for (String p : paths) {
       String[] header = readHeader(conf, p, options);
       headers.put(new Path(p).toUri().getPath(), header);
-      columns.addAll(List.of(header));
+      universe.addAll(List.of(header));
     }
-    return new Dso(readLines(paths, new CsvLineParser(headers, options, stream.maxRecordBytes())), columns);
+    List<String> columns = new ArrayList<>(universe);
+    Map<String, int[]> positions = new HashMap<>();
+    headers.forEach((file, header) ->
+        positions.put(file, java.util.Arrays.stream(header).mapToInt(columns::indexOf).toArray()));
+    return new Dso(readLines(paths, new CsvLineParser(positions, columns.size(), options, stream.maxRecordBytes())), columns);
   }
 
   private static String[] readHeader(Configuration conf, String file, CsvOptions options) {
@@ -138,22 +151,22 @@ final class SourceReader {
 
   private Dso readParquet(List<String> paths) {
     Dataset<Row> df = spark.read().parquet(paths.toArray(new String[0]));
-    List<Column> kv = new ArrayList<>();
+    List<Column> values = new ArrayList<>();
     for (String c : df.columns()) {
-      kv.add(functions.lit(c));
       Column v = df.col("`" + c + "`");
       boolean complex = df.schema().apply(c).dataType() instanceof org.apache.spark.sql.types.StructType
           || df.schema().apply(c).dataType() instanceof org.apache.spark.sql.types.ArrayType
           || df.schema().apply(c).dataType() instanceof org.apache.spark.sql.types.MapType;
-      kv.add(complex ? functions.to_json(v) : v.cast(DataTypes.StringType));
+      values.add(complex ? functions.to_json(v) : v.cast(DataTypes.StringType));
     }
     Dataset<Row> dso = df.select(
         functions.col("_metadata.file_path").as(FILE),
         functions.lit(null).cast(DataTypes.LongType).as(OFFSET),
         functions.to_json(functions.struct(functions.col("*"))).as(RAW),
         functions.lit(null).cast(DataTypes.StringType).as(ERROR),
-        functions.map(kv.toArray(new Column[0])).as(VALUES));
-    return new Dso(dso, new LinkedHashSet<>(List.of(df.columns())));
+        functions.array(values.toArray(new Column[0])).as(VALUES),
+        functions.lit(null).cast(DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType)).as(EXTRA));
+    return new Dso(dso, List.of(df.columns()));
   }
 
   /** Turns one line of a file into a DSO row, or null to skip it (header, blank line). */
@@ -201,12 +214,15 @@ final class SourceReader {
   }
 
   static final class CsvLineParser implements LineParser {
-    private final Map<String, String[]> headers;
+    private final Map<String, int[]> positions;
+    private final int width;
     private final CsvOptions options;
     private final long maxBytes;
 
-    CsvLineParser(Map<String, String[]> headers, CsvOptions options, long maxBytes) {
-      this.headers = headers;
+    /** @param positions per file path: for each header column, its position among all columns */
+    CsvLineParser(Map<String, int[]> positions, int width, CsvOptions options, long maxBytes) {
+      this.positions = positions;
+      this.width = width;
       this.options = options;
       this.maxBytes = maxBytes;
     }
@@ -219,35 +235,39 @@ final class SourceReader {
       String raw = rawText(line, maxBytes);
       String tooLarge = tooLarge(line, maxBytes);
       if (tooLarge != null) {
-        return RowFactory.create(file, offset, raw, tooLarge, null);
+        return RowFactory.create(file, offset, raw, tooLarge, null, null);
       }
       if (raw.isBlank()) {
         return null;
       }
-      String[] header = headers.get(filePath);
+      int[] header = positions.get(filePath);
       try {
         List<String> values = options.parse(raw);
         if (values.size() != header.length) {
           return RowFactory.create(file, offset, raw,
-              "expected " + header.length + " columns (as in the header), found " + values.size(), null);
+              "expected " + header.length + " columns (as in the header), found " + values.size(), null, null);
         }
-        Map<String, String> map = new HashMap<>();
+        String[] aligned = new String[width];
         for (int i = 0; i < header.length; i++) {
           String v = values.get(i);
-          map.put(header[i], v.isEmpty() ? null : v);
+          aligned[header[i]] = v.isEmpty() ? null : v;
         }
-        return RowFactory.create(file, offset, raw, null, scalaMap(map));
+        return RowFactory.create(file, offset, raw, null, aligned, null);
       } catch (IOException e) {
-        return RowFactory.create(file, offset, raw, "unparseable CSV line: " + e.getMessage(), null);
+        return RowFactory.create(file, offset, raw, "unparseable CSV line: " + e.getMessage(), null, null);
       }
     }
   }
 
   static final class JsonLineParser implements LineParser {
     private static final ObjectMapper MAPPER = new ObjectMapper();
+    private final Map<String, Integer> index = new HashMap<>();
     private final long maxBytes;
 
-    JsonLineParser(long maxBytes) {
+    JsonLineParser(List<String> columns, long maxBytes) {
+      for (int i = 0; i < columns.size(); i++) {
+        index.put(columns.get(i), i);
+      }
       this.maxBytes = maxBytes;
     }
 
@@ -259,7 +279,7 @@ final class SourceReader {
       String raw = rawText(line, maxBytes);
       String tooLarge = tooLarge(line, maxBytes);
       if (tooLarge != null) {
-        return RowFactory.create(file, offset, raw, tooLarge, null);
+        return RowFactory.create(file, offset, raw, tooLarge, null, null);
       }
       if (raw.isBlank()) {
         return null;
@@ -267,17 +287,27 @@ final class SourceReader {
       try {
         JsonNode node = MAPPER.readTree(raw);
         if (node == null || !node.isObject()) {
-          return RowFactory.create(file, offset, raw, "malformed JSON: the line is not a JSON object", null);
+          return RowFactory.create(file, offset, raw, "malformed JSON: the line is not a JSON object", null, null);
         }
-        Map<String, String> map = new LinkedHashMap<>();
+        String[] values = new String[index.size()];
+        Map<String, String> extra = null;
         for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
           Map.Entry<String, JsonNode> e = it.next();
           JsonNode v = e.getValue();
-          map.put(e.getKey(), v.isNull() ? null : v.isValueNode() ? v.asText() : v.toString());
+          String text = v.isNull() ? null : v.isValueNode() ? v.asText() : v.toString();
+          Integer i = index.get(e.getKey());
+          if (i != null) {
+            values[i] = text;
+          } else {
+            if (extra == null) {
+              extra = new LinkedHashMap<>();
+            }
+            extra.put(e.getKey(), text);
+          }
         }
-        return RowFactory.create(file, offset, raw, null, scalaMap(map));
+        return RowFactory.create(file, offset, raw, null, values, extra == null ? null : scalaMap(extra));
       } catch (JsonProcessingException e) {
-        return RowFactory.create(file, offset, raw, "malformed JSON: " + e.getOriginalMessage(), null);
+        return RowFactory.create(file, offset, raw, "malformed JSON: " + e.getOriginalMessage(), null, null);
       }
     }
   }

@@ -24,6 +24,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.expressions.WindowSpec;
 import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -72,15 +73,16 @@ public final class StreamIngest {
     ctx.step("reading and validating " + stream.name());
     SourceReader reader = new SourceReader(spark);
     Dataset<Row> validated = null;
-    Set<String> known = new TreeSet<>();
+    List<String> columns = List.of();
     if (!data.isEmpty()) {
       SourceReader.Dso dso = reader.read(stream, stream.format(), data);
-      known.addAll(dso.knownColumns());
-      validated = RecordValidator.validate(dso.records(), stream, Map.of()).withColumn(OP, opColumn()).withColumn(PRIO, functions.lit(0));
+      columns = dso.columns();
+      validated = RecordValidator.validate(dso, stream).withColumn(OP, opColumn()).withColumn(PRIO, functions.lit(0));
     }
     if (!deletes.isEmpty()) {
       DataStream keysOnly = keysOnly(stream);
-      Dataset<Row> del = RecordValidator.validate(reader.read(keysOnly, stream.deletesFormat(), deletes).records(), keysOnly, Map.of());
+      Dataset<Row> del = RecordValidator.validate(reader.read(keysOnly, stream.deletesFormat(), deletes), keysOnly)
+          .withColumn(SourceReader.VALUES, functions.lit(null).cast(DataTypes.createArrayType(DataTypes.StringType)));
       for (FieldSpec f : stream.fieldList()) {
         if (!keysOnly.fields().containsKey(f.name())) {
           del = del.withColumn(f.name(), functions.lit(null).cast(f.type()));
@@ -91,16 +93,16 @@ public final class StreamIngest {
     }
     validated = validated.persist(StorageLevel.MEMORY_AND_DISK());
     try {
-      return ingest(validated, data, deletes, known, start);
+      return ingest(validated, data, deletes, columns, start);
     } finally {
       validated.unpersist();
     }
   }
 
   private StreamResult ingest(Dataset<Row> validated, List<LandingFile> data, List<LandingFile> deletes,
-      Set<String> known, long start) {
-    Map<String, String> extras = extraColumns(validated, known);
-    List<String> changes = DloSchema.ensure(spark, lake, table, stream, extras);
+      List<String> columns, long start) {
+    Map<String, Column> extras = extraColumns(validated, columns);
+    List<String> changes = DloSchema.ensure(spark, lake, table, stream, List.copyOf(extras.keySet()));
 
     long total = 0;
     long bad = 0;
@@ -141,16 +143,19 @@ public final class StreamIngest {
         elapsed(start), null);
   }
 
-  /** The columns of valid rows as the DLO stores them, newest version per key first. */
-  void applyBatch(Dataset<Row> good, Map<String, String> extras, Map<String, String> commit, boolean keepTableOnEmpty) {
+  /**
+   * Applies valid rows to the DLO in one commit carrying {@code commit} in its summary: the newest version
+   * of each key is merged (or appended into an empty table), or the table is replaced (full refresh).
+   */
+  void applyBatch(Dataset<Row> good, Map<String, Column> extras, Map<String, String> commit, boolean keepTableOnEmpty) {
     List<Column> cols = new ArrayList<>();
     List<String> names = new ArrayList<>();
     for (FieldSpec f : stream.fieldList()) {
       cols.add(functions.col(f.name()));
       names.add(f.name());
     }
-    extras.forEach((source, column) -> {
-      cols.add(functions.col(SourceReader.VALUES).getItem(source).as(column));
+    extras.forEach((column, value) -> {
+      cols.add(value.as(column));
       names.add(column);
     });
     cols.add(functions.col(SourceReader.FILE).as(DloSchema.SOURCE_FILE));
@@ -177,10 +182,25 @@ public final class StreamIngest {
       });
       return;
     }
+    if (isEmpty()) {
+      Dataset<Row> inserts = rows.filter(functions.col(OP).equalTo("U"))
+          .select(names.stream().map(n -> functions.col("`" + n + "`")).toArray(Column[]::new));
+      lake.commitWith(commit, () -> {
+        inserts.writeTo(table).append();
+        return null;
+      });
+      return;
+    }
     String view = "lakecdp_batch_" + stream.name();
     rows.createOrReplaceTempView(view);
     lake.commitWith(commit, () -> spark.sql(mergeSql(view, names)));
     spark.catalog().dropTempView(view);
+  }
+
+  /** An empty table needs no MERGE: the newest version of each key is simply appended. */
+  private boolean isEmpty() {
+    Snapshot current = lake.table(table).currentSnapshot();
+    return current == null || "0".equals(current.summary().get("total-records"));
   }
 
   private Dataset<Row> newestPerKey(Dataset<Row> rows) {
@@ -228,17 +248,20 @@ public final class StreamIngest {
     return functions.when(functions.col(stream.deleteFlag()).equalTo(true), "D").otherwise("U");
   }
 
-  /** Source columns the stream does not declare, by DLO column name, following its evolution setting. */
-  private Map<String, String> extraColumns(Dataset<Row> validated, Set<String> known) {
-    Set<String> seen = new TreeSet<>(known);
+  /**
+   * Source columns the stream does not declare, following its evolution setting: DLO column name to
+   * the expression that reads the value.
+   */
+  private Map<String, Column> extraColumns(Dataset<Row> validated, List<String> columns) {
+    Set<String> seen = new TreeSet<>(columns);
     if (stream.format() == io.lakecdp.common.config.SourceFormat.JSON) {
       ctx.step("looking for new fields in " + stream.name());
-      validated.filter(functions.col(SourceReader.VALUES).isNotNull())
-          .select(functions.explode(functions.map_keys(functions.col(SourceReader.VALUES)))).distinct()
+      validated.select(functions.explode(functions.map_keys(functions.col(SourceReader.EXTRA)))).distinct()
           .collectAsList().forEach(r -> seen.add(r.getString(0)));
     }
     Set<String> declaredSources = stream.fieldList().stream().map(FieldSpec::sourceName).collect(Collectors.toSet());
     Map<String, String> extras = new LinkedHashMap<>();
+    Map<String, Column> values = new LinkedHashMap<>();
     for (String source : seen) {
       if (declaredSources.contains(source)) {
         continue;
@@ -249,9 +272,12 @@ public final class StreamIngest {
         continue;
       }
       extras.put(source, column);
+      int position = columns.indexOf(source);
+      values.put(column, position >= 0 ? functions.col(SourceReader.VALUES).getItem(position)
+          : functions.col(SourceReader.EXTRA).getItem(source));
     }
     if (extras.isEmpty()) {
-      return extras;
+      return values;
     }
     switch (stream.schemaEvolution()) {
       case FAIL -> throw new InvalidInputException("Stream " + stream.name() + ": source has undeclared column(s) "
@@ -267,7 +293,7 @@ public final class StreamIngest {
         if (!added.isEmpty()) {
           LOG.info("Stream {}: adding undeclared source column(s) {} as string columns", stream.name(), added);
         }
-        return extras;
+        return values;
       }
     }
   }

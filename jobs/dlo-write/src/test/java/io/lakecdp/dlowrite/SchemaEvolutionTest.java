@@ -42,6 +42,19 @@ class SchemaEvolutionTest {
   }
 
   @Test
+  void newJsonKeyIsAddedAsAColumn(@TempDir Path dir) {
+    TestConf conf = TestConf.create(dir, "evojson").tenantFile("streams.yaml",
+        "streams:\n  ev:\n    format: json\n    path: ev\n    primaryKey: [id]\n    fields: {id: string}\n");
+    conf.landingFile("ev/1.jsonl", "{\"id\":\"a\"}\n{\"id\":\"b\",\"utm\":{\"src\":\"mail\"},\"Score\":3}\n");
+    JobRun run = JobRun.of(new DloWriteCommand(), conf.jobArgs());
+    assertEquals(0, run.exitCode(), run.err());
+    var rows = IcebergTables.ofTestWarehouse().rowsBy("evojson_dlo", "ev", "id");
+    assertEquals("{\"src\":\"mail\"}", rows.get("b").get("utm"));
+    assertEquals("3", rows.get("b").get("score"));
+    assertEquals(null, rows.get("a").get("score"));
+  }
+
+  @Test
   void newColumnStopsTheStreamWhenEvolutionIsFail(@TempDir Path dir) {
     TestConf conf = TestConf.create(dir, "evofail").tenantFile("streams.yaml", streams("fail", "int"));
     conf.landingFile("members/1.csv", "id,amount\nm1,5\n");
