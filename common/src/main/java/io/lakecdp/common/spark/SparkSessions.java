@@ -28,6 +28,21 @@ public final class SparkSessions {
     return out;
   }
 
+  /** A session without the lake catalog, for tools that read and write plain files. */
+  public static SparkSession withoutCatalog(String appName) {
+    SparkConf submitted = new SparkConf();
+    SparkSession.Builder builder = SparkSession.builder().appName(appName);
+    if (!submitted.contains("spark.master")) {
+      builder.master("local[*]");
+    }
+    defaults().forEach((k, v) -> {
+      if (!submitted.contains(k)) {
+        builder.config(k, v);
+      }
+    });
+    return builder.getOrCreate();
+  }
+
   public static SparkSession create(EnvConfig env, String appName) {
     SparkConf submitted = new SparkConf();
     Map<String, String> settings = new LinkedHashMap<>(defaults());

@@ -1,0 +1,58 @@
+package io.lakecdp.identity;
+
+import io.lakecdp.common.config.YamlNode;
+import java.io.Serializable;
+import java.util.Set;
+
+/**
+ * One condition of a match rule: a field, how its two values are compared, and the normalizer applied
+ * to both first.
+ *
+ * @param precision for {@code fuzzy}: high, medium or low. Text (names, addresses) needs a Jaro-Winkler
+ *     similarity of at least 0.95, 0.90 or 0.85; codes, numbers and dates (normalizer none) at most 1, 2 or 3
+ *     edits (insert, delete, substitute, swap two neighbours)
+ * @param matchOnBlank whether two records match on this criterion when either value is blank
+ * @param nicknames for name fields: equivalent given names (Bob/Robert) count as equal
+ * @param initials for name fields: an initial matches a name that starts with it ("j" and "john")
+ */
+public record MatchCriterion(String field, Method method, Precision precision, Normalizer normalizer,
+    boolean matchOnBlank, boolean nicknames, boolean initials) implements Serializable {
+
+  public enum Method { EXACT, EXACT_NORMALIZED, FUZZY }
+
+  public enum Precision {
+    HIGH(0.95, 1), MEDIUM(0.90, 2), LOW(0.85, 3);
+
+    final double threshold;
+    final int edits;
+
+    Precision(double threshold, int edits) {
+      this.threshold = threshold;
+      this.edits = edits;
+    }
+  }
+
+  private static final Set<String> KEYS = Set.of("field", "method", "precision", "normalizer", "matchOnBlank",
+      "nicknames", "initials");
+
+  static MatchCriterion read(YamlNode node) {
+    node.allowOnly(KEYS);
+    Method method = node.required("method").asEnum(Method.class, null);
+    Normalizer normalizer = node.get("normalizer").asEnum(Normalizer.class,
+        method == Method.EXACT ? Normalizer.NONE : Normalizer.NAME);
+    if (method == Method.EXACT && !node.get("normalizer").isMissing() && normalizer != Normalizer.NONE) {
+      throw node.get("normalizer").error("method exact compares raw values; use exact_normalized to normalize");
+    }
+    if (method != Method.FUZZY && !node.get("precision").isMissing()) {
+      throw node.get("precision").error("precision applies to method fuzzy only");
+    }
+    return new MatchCriterion(node.required("field").asString(), method,
+        node.get("precision").asEnum(Precision.class, Precision.MEDIUM), normalizer,
+        node.get("matchOnBlank").asBoolean(false), node.get("nicknames").asBoolean(normalizer == Normalizer.NAME),
+        node.get("initials").asBoolean(false));
+  }
+
+  boolean exact() {
+    return method != Method.FUZZY;
+  }
+}

@@ -1,0 +1,151 @@
+package io.lakecdp.identity;
+
+import com.google.i18n.phonenumbers.NumberParseException;
+import com.google.i18n.phonenumbers.PhoneNumberUtil;
+import com.google.i18n.phonenumbers.Phonenumber;
+import java.text.Normalizer.Form;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Value normalizers used by match rules. Each returns null for a blank or placeholder value, so
+ * blanks never match unless a rule says so.
+ */
+public enum Normalizer {
+  /** Trim and lower-case only. */
+  NONE {
+    @Override
+    public String apply(String v) {
+      return blankToNull(v == null ? null : v.trim().toLowerCase(Locale.ROOT));
+    }
+  },
+  /** Accents folded, case, punctuation and salutations/suffixes removed. */
+  NAME {
+    @Override
+    public String apply(String v) {
+      String s = fold(v);
+      if (s == null) {
+        return null;
+      }
+      StringBuilder out = new StringBuilder();
+      for (String token : s.split(" ")) {
+        if (!token.isEmpty() && !NAME_NOISE.contains(token)) {
+          if (out.length() > 0) {
+            out.append(' ');
+          }
+          out.append(token);
+        }
+      }
+      return placeholder(out.toString());
+    }
+  },
+  /** Lower case; for Gmail addresses dots and +tags in the local part are dropped. */
+  EMAIL {
+    @Override
+    public String apply(String v) {
+      if (v == null) {
+        return null;
+      }
+      String s = v.trim().toLowerCase(Locale.ROOT);
+      int at = s.indexOf('@');
+      if (at <= 0 || at != s.lastIndexOf('@') || at == s.length() - 1) {
+        return null;
+      }
+      String local = s.substring(0, at);
+      String domain = s.substring(at + 1);
+      if (domain.equals("googlemail.com")) {
+        domain = "gmail.com";
+      }
+      int plus = local.indexOf('+');
+      if (plus > 0) {
+        local = local.substring(0, plus);
+      }
+      if (domain.equals("gmail.com")) {
+        local = local.replace(".", "");
+      }
+      if (PLACEHOLDER_EMAIL_LOCAL.contains(local)) {
+        return null;
+      }
+      return local + "@" + domain;
+    }
+  },
+  /** E.164 via libphonenumber (default region US); null when not a plausible number. */
+  PHONE {
+    @Override
+    public String apply(String v) {
+      if (v == null || v.isBlank()) {
+        return null;
+      }
+      try {
+        Phonenumber.PhoneNumber n = PHONES.parse(v, "US");
+        if (!PHONES.isPossibleNumber(n)) {
+          return null;
+        }
+        String e164 = PHONES.format(n, PhoneNumberUtil.PhoneNumberFormat.E164);
+        return PLACEHOLDER_PHONE.matcher(e164.substring(e164.length() - 7)).matches() ? null : e164;
+      } catch (NumberParseException e) {
+        return null;
+      }
+    }
+  },
+  /** Folded, with common street-type abbreviations expanded to one form. */
+  ADDRESS {
+    @Override
+    public String apply(String v) {
+      String s = fold(v);
+      if (s == null) {
+        return null;
+      }
+      StringBuilder out = new StringBuilder();
+      for (String token : s.split(" ")) {
+        if (token.isEmpty()) {
+          continue;
+        }
+        if (out.length() > 0) {
+          out.append(' ');
+        }
+        out.append(STREET_TYPES.getOrDefault(token, token));
+      }
+      return placeholder(out.toString());
+    }
+  };
+
+  private static final PhoneNumberUtil PHONES = PhoneNumberUtil.getInstance();
+  private static final Pattern NON_ALNUM = Pattern.compile("[^a-z0-9]+");
+  private static final Pattern MARKS = Pattern.compile("\\p{M}+");
+  private static final Pattern PLACEHOLDER_PHONE = Pattern.compile("(\\d)\\1{6}|1234567|5550100");
+  private static final Set<String> NAME_NOISE = Set.of("mr", "mrs", "ms", "miss", "dr", "prof", "sir", "jr", "sr",
+      "ii", "iii", "iv", "phd", "md", "esq");
+  private static final Set<String> PLACEHOLDERS = Set.of("unknown", "n a", "na", "none", "null", "test", "xxx",
+      "noname", "no name", "tbd");
+  private static final Set<String> PLACEHOLDER_EMAIL_LOCAL = Set.of("noreply", "no-reply", "donotreply", "test",
+      "none", "unknown", "null", "na", "email");
+  private static final Map<String, String> STREET_TYPES = Map.ofEntries(Map.entry("st", "street"),
+      Map.entry("str", "street"), Map.entry("ave", "avenue"), Map.entry("av", "avenue"), Map.entry("rd", "road"),
+      Map.entry("blvd", "boulevard"), Map.entry("dr", "drive"), Map.entry("ln", "lane"), Map.entry("ct", "court"),
+      Map.entry("cres", "crescent"), Map.entry("cir", "circuit"), Map.entry("pl", "place"), Map.entry("hwy", "highway"),
+      Map.entry("pde", "parade"), Map.entry("tce", "terrace"), Map.entry("apt", "apartment"), Map.entry("n", "north"),
+      Map.entry("s", "south"), Map.entry("e", "east"), Map.entry("w", "west"));
+
+  public abstract String apply(String value);
+
+  /** Lower case, accents removed, anything but letters and digits turned into single spaces. */
+  static String fold(String v) {
+    if (v == null) {
+      return null;
+    }
+    String s = MARKS.matcher(java.text.Normalizer.normalize(v, Form.NFD)).replaceAll("").toLowerCase(Locale.ROOT);
+    s = s.replace("'", "");
+    return blankToNull(NON_ALNUM.matcher(s).replaceAll(" ").trim());
+  }
+
+  private static String placeholder(String s) {
+    return s.isEmpty() || PLACEHOLDERS.contains(s) ? null : s;
+  }
+
+  private static String blankToNull(String s) {
+    return s == null || s.isEmpty() ? null : s;
+  }
+}
