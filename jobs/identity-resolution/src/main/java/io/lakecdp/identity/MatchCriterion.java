@@ -38,18 +38,31 @@ public record MatchCriterion(String field, Method method, Precision precision, N
   static MatchCriterion read(YamlNode node) {
     node.allowOnly(KEYS);
     Method method = node.required("method").asEnum(Method.class, null);
-    Normalizer normalizer = node.get("normalizer").asEnum(Normalizer.class,
-        method == Method.EXACT ? Normalizer.NONE : Normalizer.NAME);
-    if (method == Method.EXACT && !node.get("normalizer").isMissing() && normalizer != Normalizer.NONE) {
+    Normalizer normalizer = node.get("normalizer").asEnum(Normalizer.class, null);
+    if (method == Method.EXACT && normalizer != null && normalizer != Normalizer.NONE) {
       throw node.get("normalizer").error("method exact compares raw values; use exact_normalized to normalize");
     }
     if (method != Method.FUZZY && !node.get("precision").isMissing()) {
       throw node.get("precision").error("precision applies to method fuzzy only");
     }
+    Boolean nicknames = node.get("nicknames").isMissing() ? null : node.get("nicknames").asBoolean(false);
     return new MatchCriterion(node.required("field").asString(), method,
         node.get("precision").asEnum(Precision.class, Precision.MEDIUM), normalizer,
-        node.get("matchOnBlank").asBoolean(false), node.get("nicknames").asBoolean(normalizer == Normalizer.NAME),
-        node.get("initials").asBoolean(false));
+        node.get("matchOnBlank").asBoolean(false), nicknames == null || nicknames, node.get("initials").asBoolean(false));
+  }
+
+  /**
+   * The criterion with its field's normalizer (a field is normalized one way in a rule set: the first
+   * normalizer named for it, else name for fuzzy and exact_normalized, none for exact). Nicknames apply
+   * to name fields only.
+   */
+  MatchCriterion resolved(Normalizer fieldNormalizer) {
+    return new MatchCriterion(field, method, precision, fieldNormalizer, matchOnBlank,
+        nicknames && fieldNormalizer == Normalizer.NAME, initials);
+  }
+
+  Normalizer defaultNormalizer() {
+    return method == Method.EXACT ? Normalizer.NONE : Normalizer.NAME;
   }
 
   boolean exact() {

@@ -25,7 +25,20 @@ public record RuleSet(List<MatchRule> rules, int maxCandidates, int maxBlockSize
   public static RuleSet load(Path file) {
     YamlNode root = YamlNode.load(file).requireMap()
         .allowOnly(Set.of("rules", "maxCandidates", "maxBlockSize", "maxExactGroup", "maxClusterSize", "reconciliation"));
-    List<MatchRule> rules = root.required("rules").mapItems(MatchRule::read);
+    List<MatchRule> read = root.required("rules").mapItems(MatchRule::read);
+    Map<String, Normalizer> normalizers = new LinkedHashMap<>();
+    for (MatchRule r : read) {
+      for (MatchCriterion c : r.criteria()) {
+        if (c.normalizer() != null) {
+          normalizers.putIfAbsent(c.field(), c.normalizer());
+        }
+      }
+    }
+    List<MatchRule> rules = new ArrayList<>();
+    for (MatchRule r : read) {
+      rules.add(new MatchRule(r.name(), r.criteria().stream()
+          .map(c -> c.resolved(normalizers.computeIfAbsent(c.field(), f -> c.defaultNormalizer()))).toList()));
+    }
     Set<String> names = new HashSet<>();
     for (int i = 0; i < rules.size(); i++) {
       if (!names.add(rules.get(i).name())) {
@@ -37,7 +50,7 @@ public record RuleSet(List<MatchRule> rules, int maxCandidates, int maxBlockSize
         (int) root.get("maxClusterSize").asLong(100));
   }
 
-  /** Every field the rules use, with the normalizer of its first use (a field is normalized one way). */
+  /** Every field the rules use, with its normalizer (see {@link MatchCriterion#resolved}). */
   public Map<String, Normalizer> fields() {
     Map<String, Normalizer> out = new LinkedHashMap<>();
     for (MatchRule r : rules) {
