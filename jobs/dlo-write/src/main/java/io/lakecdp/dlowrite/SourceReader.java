@@ -141,7 +141,8 @@ final class SourceReader {
       JavaRDD<Row> rows = lines.mapPartitionsWithInputSplit((split, it) -> {
         String file = ((FileSplit) split).getPath().toString();
         String filePath = ((FileSplit) split).getPath().toUri().getPath();
-        return new ParsingIterator(it, file, filePath, parser);
+        return new io.lakecdp.common.spark.SkippingIterator<Tuple2<LongWritable, Text>, Row>(it,
+            t -> parser.parse(file, filePath, t._1().get(), t._2()));
       }, false);
       return spark.createDataFrame(rows, DSO_SCHEMA);
     } catch (IOException e) {
@@ -322,40 +323,6 @@ final class SourceReader {
       } catch (JsonProcessingException e) {
         return RowFactory.create(file, offset, raw, "malformed JSON: " + e.getOriginalMessage(), null, null);
       }
-    }
-  }
-
-  private static final class ParsingIterator implements Iterator<Row> {
-    private final Iterator<Tuple2<LongWritable, Text>> lines;
-    private final String file;
-    private final String filePath;
-    private final LineParser parser;
-    private Row next;
-
-    ParsingIterator(Iterator<Tuple2<LongWritable, Text>> lines, String file, String filePath, LineParser parser) {
-      this.lines = lines;
-      this.file = file;
-      this.filePath = filePath;
-      this.parser = parser;
-    }
-
-    @Override
-    public boolean hasNext() {
-      while (next == null && lines.hasNext()) {
-        Tuple2<LongWritable, Text> t = lines.next();
-        next = parser.parse(file, filePath, t._1().get(), t._2());
-      }
-      return next != null;
-    }
-
-    @Override
-    public Row next() {
-      if (!hasNext()) {
-        throw new java.util.NoSuchElementException();
-      }
-      Row r = next;
-      next = null;
-      return r;
     }
   }
 }

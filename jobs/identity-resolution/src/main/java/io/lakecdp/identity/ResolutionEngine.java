@@ -251,33 +251,15 @@ public final class ResolutionEngine {
 
   /** Static, so the function Spark ships holds only the scorer. Lazy: pairs are never buffered. */
   private static MapPartitionsFunction<Row, Row> scoring(PairScorer scorer) {
-    return it -> new java.util.Iterator<>() {
-      private Row next;
-
-      @Override
-      public boolean hasNext() {
-        while (next == null && it.hasNext()) {
-          Row r = it.next();
-          PairScorer.Decision d = scorer.score(strings(r.getList(2)), strings(r.getList(3)));
-          if (d.rule() != null) {
-            Map<String, Double> scores = new LinkedHashMap<>(d.scores());
-            next = RowFactory.create(r.getString(0), r.getString(1), d.rule(),
-                scala.collection.JavaConverters.mapAsScalaMapConverter(scores).asScala());
-          }
-        }
-        return next != null;
+    return it -> new io.lakecdp.common.spark.SkippingIterator<Row, Row>(it, r -> {
+      PairScorer.Decision d = scorer.score(strings(r.getList(2)), strings(r.getList(3)));
+      if (d.rule() == null) {
+        return null;
       }
-
-      @Override
-      public Row next() {
-        if (!hasNext()) {
-          throw new java.util.NoSuchElementException();
-        }
-        Row r = next;
-        next = null;
-        return r;
-      }
-    };
+      Map<String, Double> scores = new LinkedHashMap<>(d.scores());
+      return RowFactory.create(r.getString(0), r.getString(1), d.rule(),
+          scala.collection.JavaConverters.mapAsScalaMapConverter(scores).asScala());
+    });
   }
 
   private static String[] strings(List<Object> values) {
