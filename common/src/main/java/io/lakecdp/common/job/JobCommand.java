@@ -80,6 +80,7 @@ public abstract class JobCommand implements Callable<Integer> {
       return ExitCodes.INVALID_INPUT;
     }
     LOG.info("Starting {} for tenant {} (run id {}, env {}, conf {})", jobName(), tenant, id, env, confDir);
+    LOG.info("Effective configuration: {}", describe(envConfig, tenantConfig));
     SparkSession spark = session(envConfig);
     JobTelemetry telemetry = JobTelemetry.attach(spark);
     JobContext ctx = new JobContext(jobName(), id, envConfig, tenantConfig, spark);
@@ -125,6 +126,19 @@ public abstract class JobCommand implements Callable<Integer> {
     }
     finish(out, summary);
     return code;
+  }
+
+  /** The environment as the run sees it, sorted, with anything that looks like a secret masked. */
+  static String describe(EnvConfig env, TenantConfig tenant) {
+    java.util.TreeMap<String, String> m = new java.util.TreeMap<>();
+    m.put("catalog", env.catalogName() + " (" + env.catalogType().name().toLowerCase() + ")");
+    m.put("warehouse", env.warehouse());
+    m.put("landingRoot", env.landingRoot());
+    m.put("streams", String.join(",", tenant.streams().keySet()));
+    env.catalogProperties().forEach((k, v) -> m.put("catalog." + k, v));
+    env.sparkSettings().forEach((k, v) -> m.put(k, v));
+    m.replaceAll((k, v) -> k.toLowerCase().matches(".*(secret|password|token|credential|access\\.key).*") ? "****" : v);
+    return m.toString();
   }
 
   private void finish(PrintWriter out, RunSummary summary) {
