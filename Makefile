@@ -11,7 +11,7 @@ export LAKECDP_LANDING ?= $(CURDIR)/landing
 .PHONY: help build demo demo-data test bench clean
 
 help:
-	@echo "make demo    build, generate the demo tenant ($(DEMO_PEOPLE) people), ingest it, print what landed"
+	@echo "make demo    build, generate the demo tenant ($(DEMO_PEOPLE) people), ingest it, resolve identities, print what landed"
 	@echo "make test    run every test (unit and end-to-end); what CI runs"
 	@echo "make bench   run the benchmarks (not part of the tests); figures go to docs/BENCHMARKS.md"
 	@echo "make build   build the job jars without running tests"
@@ -30,6 +30,7 @@ demo-data: build
 
 demo: demo-data
 	scripts/lakecdp-submit dlo-write --tenant $(DEMO_TENANT) --master '$(MASTER)'
+	scripts/lakecdp-submit identity-resolution --tenant $(DEMO_TENANT) --master '$(MASTER)'
 	scripts/lakecdp-submit inspect --tenant $(DEMO_TENANT) --master '$(MASTER)'
 
 test:

@@ -17,7 +17,7 @@ public final class JobRegistry {
     add(new JobSpec("dlo-write", "jobs/dlo-write", "io.lakecdp.dlowrite.DloWriteMain", true,
         "Batch ingest: landing files of each data stream into Iceberg DLO tables"));
     add(new JobSpec("identity-resolution", "jobs/identity-resolution", "io.lakecdp.identity.IdentityResolutionMain", true,
-        "Identity resolution; today its 'evaluate' command (resolve a labelled CSV, print precision/recall)"));
+        "Unified profiles from source Individuals (match rules, Lucene candidates, stable ids); 'evaluate' measures rules"));
     add(new JobSpec("inspect", "jobs/dlo-write", "io.lakecdp.common.inspect.InspectMain", true,
         "Print a tenant's tables, row counts, quarantine and DMO counts"));
     add(new JobSpec("bench-dlo-write", "jobs/dlo-write", "io.lakecdp.dlowrite.bench.DloWriteBenchmark", true,

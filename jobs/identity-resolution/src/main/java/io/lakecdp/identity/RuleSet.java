@@ -20,7 +20,7 @@ import java.util.Set;
  * @param maxClusterSize clusters above this size are not merged blindly: they are re-clustered on exact rules only
  */
 public record RuleSet(List<MatchRule> rules, int maxCandidates, int maxBlockSize, int maxExactGroup,
-    int maxClusterSize) implements Serializable {
+    int maxClusterSize, Reconciliation reconciliation) implements Serializable {
 
   public static RuleSet load(Path file) {
     YamlNode root = YamlNode.load(file).requireMap()
@@ -47,7 +47,7 @@ public record RuleSet(List<MatchRule> rules, int maxCandidates, int maxBlockSize
     }
     return new RuleSet(List.copyOf(rules), (int) root.get("maxCandidates").asLong(20),
         (int) root.get("maxBlockSize").asLong(20_000), (int) root.get("maxExactGroup").asLong(100),
-        (int) root.get("maxClusterSize").asLong(100));
+        (int) root.get("maxClusterSize").asLong(100), Reconciliation.read(root.get("reconciliation")));
   }
 
   /** Every field the rules use, with its normalizer (see {@link MatchCriterion#resolved}). */

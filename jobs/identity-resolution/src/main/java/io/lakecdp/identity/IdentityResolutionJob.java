@@ -1,0 +1,155 @@
+package io.lakecdp.identity;
+
+import io.lakecdp.common.config.DmoMapping;
+import io.lakecdp.common.job.JobContext;
+import io.lakecdp.common.job.JobResult;
+import io.lakecdp.common.lake.Lake;
+import io.lakecdp.common.lake.TenantTables;
+import io.lakecdp.common.model.DataModel;
+import io.lakecdp.common.model.StandardModel;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.apache.iceberg.Snapshot;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The tenant run: profiles from the DMOs, the resolution engine, stable unified ids, reconciled
+ * unified profiles, all contact points, and the explanation of every match. The link table is written
+ * last and records the input snapshots, so an interrupted run is simply redone and an unchanged input
+ * is skipped.
+ */
+public final class IdentityResolutionJob {
+  static final String INPUTS = "lakecdp.inputs";
+  private static final Logger LOG = LoggerFactory.getLogger(IdentityResolutionJob.class);
+  private static final Set<String> PROFILE_DMOS = Set.of(StandardModel.INDIVIDUAL, StandardModel.CONTACT_POINT_EMAIL,
+      StandardModel.CONTACT_POINT_PHONE, StandardModel.CONTACT_POINT_ADDRESS);
+
+  private final JobContext ctx;
+  private final RuleSet rules;
+  private final SparkSession spark;
+  private final TenantTables tables;
+  private final Lake lake;
+
+  public IdentityResolutionJob(JobContext ctx, RuleSet rules) {
+    this.ctx = ctx;
+    this.rules = rules;
+    this.spark = ctx.spark();
+    this.tables = ctx.tables();
+    this.lake = ctx.lake();
+  }
+
+  public record Result(boolean skipped, long sourceProfiles, long unifiedProfiles, long largestCluster,
+      long candidatePairs, long matchedPairs, int iterations, long oversizedClusters, long keptIds) implements JobResult {
+    @Override
+    public long rowsIn() {
+      return sourceProfiles;
+    }
+
+    @Override
+    public long rowsOut() {
+      return unifiedProfiles;
+    }
+
+    @Override
+    public Map<String, Object> details() {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("skipped", skipped ? "inputs unchanged since the last successful run" : null);
+      m.put("source_profiles", sourceProfiles);
+      m.put("unified_profiles", unifiedProfiles);
+      m.put("consolidation_rate", sourceProfiles == 0 ? 0.0 : 1.0 - (double) unifiedProfiles / sourceProfiles);
+      m.put("largest_cluster", largestCluster);
+      m.put("candidate_pairs", candidatePairs);
+      m.put("matched_pairs", matchedPairs);
+      m.put("cc_iterations", iterations);
+      m.put("oversized_clusters", oversizedClusters);
+      m.put("unified_ids_kept_from_previous_run", keptIds);
+      return m;
+    }
+  }
+
+  public Result run() {
+    String link = tables.unified("unified_link_individual");
+    String inputs = inputSnapshots();
+    if (lake.exists(link)) {
+      Snapshot last = lake.table(link).currentSnapshot();
+      if (last != null && inputs.equals(last.summary().get(INPUTS))) {
+        LOG.info("Inputs unchanged since run {}: nothing to do", last.summary().get(Lake.RUN_ID));
+        return new Result(true, 0, 0, 0, 0, 0, 0, 0, 0);
+      }
+    }
+    ctx.step("building source profiles");
+    DataModel model = new DataModel(spark, ctx.tenant(), tables);
+    Dataset<Row> profiles = Profiles.build(model).persist(StorageLevel.MEMORY_AND_DISK());
+    ctx.step("matching and clustering");
+    ResolutionEngine.Result r = new ResolutionEngine(spark, rules).resolve(profiles);
+    Dataset<Row> previous = lake.exists(link) ? spark.table(link).select(ResolutionEngine.ID, "unified_id") : null;
+    Dataset<Row> ids = StableIds.assign(r.clusters(), previous).localCheckpoint();
+    long kept = previous == null ? 0
+        : ids.join(previous.withColumnRenamed("unified_id", "prev"), ResolutionEngine.ID)
+            .filter(functions.col("unified_id").equalTo(functions.col("prev"))).count();
+    Dataset<Row> linked = profiles.join(ids, ResolutionEngine.ID).persist(StorageLevel.MEMORY_AND_DISK());
+
+    ctx.step("reconciling unified profiles");
+    lake.ensureNamespace(tables.namespace("unified"));
+    Map<String, String> commit = Map.of(Lake.RUN_ID, ctx.runId(), Lake.JOB, ctx.job());
+    Dataset<Row> unified = Reconciler.unify(linked, rules.reconciliation());
+    replace("unified_individual", unified, commit);
+    replace("unified_contact_point_email", contactPoints(linked, "email"), commit);
+    replace("unified_contact_point_phone", contactPoints(linked, "phone"), commit);
+    replace("match_explanations", r.edges().select(functions.col("a").as("record_id_a"), functions.col("b").as("record_id_b"),
+        functions.col("rule"), functions.col("scores"), functions.lit(ctx.runId()).as("run_id")), commit);
+    Map<String, String> linkCommit = new LinkedHashMap<>(commit);
+    linkCommit.put(INPUTS, inputs);
+    replace("unified_link_individual", linked.select(functions.col(ResolutionEngine.ID), functions.col("unified_id"),
+        functions.col("dso").as("data_source_object_id"), functions.col("individual_id"), functions.col("source")), linkCommit);
+
+    long source = r.records();
+    long unifiedCount = spark.table(tables.unified("unified_individual")).count();
+    Row largest = linked.groupBy("unified_id").count().agg(functions.max("count")).first();
+    linked.unpersist();
+    profiles.unpersist();
+    LOG.info("{} source profiles -> {} unified profiles ({} ids kept from the previous run)", source, unifiedCount, kept);
+    return new Result(false, source, unifiedCount, largest.isNullAt(0) ? 0 : largest.getLong(0), r.candidatePairs(),
+        r.matchedPairs(), r.iterations(), r.oversizedClusters(), kept);
+  }
+
+  /** Every contact point of the cluster's records, normalized, with the record it came from. */
+  private static Dataset<Row> contactPoints(Dataset<Row> linked, String field) {
+    Normalizer n = field.equals("email") ? Normalizer.EMAIL : Normalizer.PHONE;
+    return linked.filter(functions.col(field).isNotNull())
+        .select(functions.col("unified_id"), functions.col(field).as("raw_value"), functions.col(ResolutionEngine.ID),
+            functions.col("source"))
+        .withColumn("value", functions.udf((org.apache.spark.sql.api.java.UDF1<String, String>) n::apply,
+            org.apache.spark.sql.types.DataTypes.StringType).apply(functions.col("raw_value")))
+        .filter("value IS NOT NULL");
+  }
+
+  private void replace(String name, Dataset<Row> rows, Map<String, String> commit) {
+    String table = tables.unified(name);
+    lake.commitWith(commit, () -> {
+      rows.writeTo(table).using("iceberg").tableProperty("format-version", "2").createOrReplace();
+      return null;
+    });
+  }
+
+  /** The current snapshot of every DLO the profile DMOs read, as one comparable string. */
+  private String inputSnapshots() {
+    Set<String> out = new TreeSet<>();
+    for (DmoMapping m : ctx.tenant().mappings()) {
+      if (PROFILE_DMOS.contains(m.dmo())) {
+        String t = tables.dlo(m.dlo());
+        Snapshot s = lake.exists(t) ? lake.table(t).currentSnapshot() : null;
+        out.add(m.dlo() + "=" + (s == null ? "none" : s.snapshotId()));
+      }
+    }
+    return String.join(";", out) + ";rules=" + rules.hashCode();
+  }
+}
