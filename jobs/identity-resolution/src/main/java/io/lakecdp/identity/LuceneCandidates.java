@@ -131,7 +131,7 @@ final class LuceneCandidates {
           boolean canonical = token.startsWith("=");
           Term term = new Term("t" + f, token);
           boolean fuzzyTerm = fuzzy[f] && names[f] && !canonical && token.length() >= 3;
-          q.add(fuzzyTerm ? new FuzzyQuery(term, token.length() >= 8 ? 2 : 1, 1, 20, true) : new TermQuery(term),
+          q.add(fuzzyTerm ? new FuzzyQuery(term, 1, 1, 20, true) : new TermQuery(term),
               BooleanClause.Occur.SHOULD);
           clauses++;
         }

@@ -135,8 +135,9 @@ public final class ResolutionEngine {
     boolean[] names = new boolean[fields.size()];
     List<Column> blockKeys = new ArrayList<>();
     for (int i = 0; i < fields.size(); i++) {
-      fuzzy[i] = fuzzyFields.contains(fields.get(i));
-      names[i] = rules.fields().get(fields.get(i)) == Normalizer.NAME;
+      boolean composite = RuleSet.columnsOf(fields.get(i)).size() > 1;
+      fuzzy[i] = fuzzyFields.contains(fields.get(i)) && !composite;
+      names[i] = rules.fields().get(fields.get(i)) == Normalizer.NAME && !composite;
       if (fuzzy[i] && names[i]) {
         blockKeys.add(functions.concat(functions.lit(i + ":"), PHONETIC.apply(functions.col("f" + i))));
       }
