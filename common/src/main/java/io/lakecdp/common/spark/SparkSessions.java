@@ -30,24 +30,28 @@ public final class SparkSessions {
 
   /** A session without the lake catalog, for tools that read and write plain files. */
   public static SparkSession withoutCatalog(String appName) {
-    SparkConf submitted = new SparkConf();
-    SparkSession.Builder builder = SparkSession.builder().appName(appName);
-    if (!submitted.contains("spark.master")) {
-      builder.master("local[*]");
-    }
-    defaults().forEach((k, v) -> {
-      if (!submitted.contains(k)) {
-        builder.config(k, v);
-      }
-    });
-    return builder.getOrCreate();
+    return build(appName, defaults());
   }
 
   public static SparkSession create(EnvConfig env, String appName) {
-    SparkConf submitted = new SparkConf();
     Map<String, String> settings = new LinkedHashMap<>(defaults());
     settings.putAll(env.catalogSparkSettings());
     settings.putAll(env.sparkSettings());
+    SparkSession spark = build(appName, settings);
+    SparkConf submitted = new SparkConf();
+    String key = "spark.sql.catalog." + env.catalogName() + ".warehouse";
+    String actual = spark.conf().get(key, null);
+    if (actual != null && !actual.equals(settings.get(key)) && !submitted.contains(key)) {
+      LOG.warn("Catalog {} already uses warehouse {}; the environment asked for {}", env.catalogName(), actual, settings.get(key));
+    }
+    LOG.info("Spark {} session '{}' master={} catalog={} ({}) warehouse={}", spark.version(), appName,
+        spark.sparkContext().master(), env.catalogName(), env.catalogType().name().toLowerCase(), actual);
+    return spark;
+  }
+
+  /** Settings given to spark-submit win; without a master (plain java) the session runs local[*]. */
+  private static SparkSession build(String appName, Map<String, String> settings) {
+    SparkConf submitted = new SparkConf();
     SparkSession.Builder builder = SparkSession.builder().appName(appName);
     if (!submitted.contains("spark.master")) {
       builder.master("local[*]");
@@ -57,14 +61,6 @@ public final class SparkSessions {
         builder.config(k, v);
       }
     });
-    SparkSession spark = builder.getOrCreate();
-    String key = "spark.sql.catalog." + env.catalogName() + ".warehouse";
-    String actual = spark.conf().get(key, null);
-    if (actual != null && !actual.equals(settings.get(key)) && !submitted.contains(key)) {
-      LOG.warn("Catalog {} already uses warehouse {}; the environment asked for {}", env.catalogName(), actual, settings.get(key));
-    }
-    LOG.info("Spark {} session '{}' master={} catalog={} ({}) warehouse={}", spark.version(), appName,
-        spark.sparkContext().master(), env.catalogName(), env.catalogType().name().toLowerCase(), actual);
-    return spark;
+    return builder.getOrCreate();
   }
 }

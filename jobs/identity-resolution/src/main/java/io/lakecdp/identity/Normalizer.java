@@ -29,16 +29,7 @@ public enum Normalizer {
       if (s == null) {
         return null;
       }
-      StringBuilder out = new StringBuilder();
-      for (String token : s.split(" ")) {
-        if (!token.isEmpty() && !NAME_NOISE.contains(token)) {
-          if (out.length() > 0) {
-            out.append(' ');
-          }
-          out.append(token);
-        }
-      }
-      return placeholder(out.toString());
+      return placeholder(mapTokens(s, t -> NAME_NOISE.contains(t) ? null : t));
     }
   },
   /** Lower case; for Gmail addresses dots and +tags in the local part are dropped. */
@@ -98,17 +89,7 @@ public enum Normalizer {
       if (s == null) {
         return null;
       }
-      StringBuilder out = new StringBuilder();
-      for (String token : s.split(" ")) {
-        if (token.isEmpty()) {
-          continue;
-        }
-        if (out.length() > 0) {
-          out.append(' ');
-        }
-        out.append(STREET_TYPES.getOrDefault(token, token));
-      }
-      return placeholder(out.toString());
+      return placeholder(mapTokens(s, t -> STREET_TYPES.getOrDefault(t, t)));
     }
   };
 
@@ -139,6 +120,21 @@ public enum Normalizer {
     String s = MARKS.matcher(java.text.Normalizer.normalize(v, Form.NFD)).replaceAll("").toLowerCase(Locale.ROOT);
     s = s.replace("'", "");
     return blankToNull(NON_ALNUM.matcher(s).replaceAll(" ").trim());
+  }
+
+  /** The space-separated tokens of {@code s}, each mapped (null drops it), joined by single spaces. */
+  private static String mapTokens(String s, java.util.function.UnaryOperator<String> fn) {
+    StringBuilder out = new StringBuilder();
+    for (String token : s.split(" ")) {
+      String mapped = token.isEmpty() ? null : fn.apply(token);
+      if (mapped != null) {
+        if (out.length() > 0) {
+          out.append(' ');
+        }
+        out.append(mapped);
+      }
+    }
+    return out.toString();
   }
 
   private static String placeholder(String s) {

@@ -37,12 +37,10 @@ final class OverMergeGuard {
     LOG.warn("{} cluster(s) exceed maxClusterSize {}; re-clustering them on exact rules only {}", oversized,
         rules.maxClusterSize(), strongRules);
     Dataset<Row> members = clusters.join(big, "cluster_id").select(ResolutionEngine.ID);
-    Dataset<Row> memberSet = members.withColumn("in", functions.lit(true));
     Dataset<Row> strong = edges.filter(functions.col("rule").isin(strongRules.toArray()))
-        .join(memberSet.withColumnRenamed(ResolutionEngine.ID, "a"), "a").select("a", "b");
+        .join(members.withColumnRenamed(ResolutionEngine.ID, "a"), "a").select("a", "b");
     Dataset<Row> split = ConnectedComponents.of(spark, members, strong).labels();
     Dataset<Row> rest = clusters.join(big, clusters.col("cluster_id").equalTo(big.col("cluster_id")), "left_anti");
     return new Guarded(rest.unionByName(split), oversized);
   }
-
 }

@@ -47,7 +47,7 @@ public final class ResolutionEngine {
   public Result resolve(Dataset<Row> profiles) {
     Dataset<Row> normalized = normalize(profiles).persist(StorageLevel.MEMORY_AND_DISK());
     long records = normalized.count();
-    Dataset<Row> candidates = exactCandidates(normalized).union(luceneCandidates(normalized)).distinct()
+    Dataset<Row> candidates = exactCandidates(normalized).union(luceneCandidates(normalized, records)).distinct()
         .persist(StorageLevel.MEMORY_AND_DISK());
     long candidatePairs = candidates.count();
     LOG.info("{} records, {} candidate pairs ({} per record)", records, candidatePairs,
@@ -125,7 +125,7 @@ public final class ResolutionEngine {
   }
 
   /** Pairs found by per-partition Lucene retrieval over records sharing a phonetic block. */
-  private Dataset<Row> luceneCandidates(Dataset<Row> normalized) {
+  private Dataset<Row> luceneCandidates(Dataset<Row> normalized, long rows) {
     List<String> fuzzyFields = rules.fuzzyFields();
     StructType pairSchema = new StructType().add("a", DataTypes.StringType).add("b", DataTypes.StringType);
     if (fuzzyFields.isEmpty()) {
@@ -149,7 +149,6 @@ public final class ResolutionEngine {
     Dataset<Row> blocked = normalized.withColumn("block", functions.explode(functions.array(blockKeys.toArray(new Column[0]))))
         .filter("block IS NOT NULL");
     blocked = splitLargeBlocks(blocked);
-    long rows = normalized.count();
     int partitions = (int) Math.max(spark.sparkContext().defaultParallelism(), Math.min(2000, rows / 20_000 + 1));
     int topK = rules.maxCandidates();
     StructType outSchema = pairSchema;

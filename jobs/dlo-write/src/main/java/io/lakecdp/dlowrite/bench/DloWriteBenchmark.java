@@ -23,7 +23,6 @@ import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -244,10 +243,6 @@ public final class DloWriteBenchmark implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
-    int code = new CommandLine(new DloWriteBenchmark()).execute(args);
-    if (SparkSession.getDefaultSession().isDefined()) {
-      SparkSession.getDefaultSession().get().stop();
-    }
-    System.exit(code);
+    JobMain.exit(new DloWriteBenchmark(), args);
   }
 }
