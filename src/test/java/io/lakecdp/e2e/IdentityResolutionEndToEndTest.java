@@ -58,7 +58,7 @@ class IdentityResolutionEndToEndTest {
     JobRun run = resolve();
     assertEquals(0, run.exitCode(), run.err());
     SparkSession spark = TestSpark.session();
-    Dataset<Row> truth = spark.read().option("header", "true").csv(landing.resolve("_truth").toString())
+    Dataset<Row> truth = spark.read().option("header", "true").csv(landing.resolve("_truth").toString() + "/source_records_*.csv")
         .select(functions.concat(functions.when(functions.col("source").equalTo("crm"), "crm_contacts:")
                 .when(functions.col("source").equalTo("web"), "web_signups:").otherwise("pos_customers:"),
             functions.col("record_id")).as("record_id"), functions.col("person_id").as("truth"));

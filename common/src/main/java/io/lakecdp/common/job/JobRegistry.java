@@ -22,6 +22,8 @@ public final class JobRegistry {
         "Print a tenant's tables, row counts, quarantine and DMO counts"));
     add(new JobSpec("bench-dlo-write", "jobs/dlo-write", "io.lakecdp.dlowrite.bench.DloWriteBenchmark", true,
         "Benchmark of batch ingest against plain Spark baselines (not part of the pipeline)"));
+    add(new JobSpec("bench-identity", "jobs/identity-resolution", "io.lakecdp.identity.IdentityBenchmark", true,
+        "Benchmark of identity resolution against an exact-match baseline (not part of the pipeline)"));
   }
 
   private JobRegistry() {}

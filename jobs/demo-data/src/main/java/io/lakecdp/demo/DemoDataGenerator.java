@@ -49,6 +49,14 @@ public final class DemoDataGenerator {
   }
 
   public Summary generate(int people, Path out, int rowsPerFile) {
+    return generate(people, out, rowsPerFile, false);
+  }
+
+  /**
+   * @param profilesOnly write only the profile sources (CRM, web, POS) and the truth, no orders or
+   *     e-mail events: what the identity-resolution benchmark needs
+   */
+  public Summary generate(int people, Path out, int rowsPerFile, boolean profilesOnly) {
     long malformed = 0;
     try (ChunkedWriter crm = new ChunkedWriter(out.resolve("crm/contacts"), "contacts", "csv",
             "contact_id,salutation,first_name,last_name,email,phone,mailing_street,mailing_city,mailing_state,"
@@ -62,10 +70,41 @@ public final class DemoDataGenerator {
              "line_id,order_id,sku,product_name,qty,unit_price", rowsPerFile);
          ChunkedWriter events = new ChunkedWriter(out.resolve("email/events"), "email_events", "jsonl", null, rowsPerFile);
          ChunkedWriter truth = new ChunkedWriter(out.resolve("_truth"), "source_records", "csv",
-             "source,record_id,person_id", Integer.MAX_VALUE)) {
+             "source,record_id,person_id", Integer.MAX_VALUE);
+         ChunkedWriter negatives = new ChunkedWriter(out.resolve("_truth"), "hard_negatives", "csv",
+             "kind,person_a,person_b", Integer.MAX_VALUE)) {
+      Person previous = null;
+      Person[] recent = new Person[1000];
+      String lastPlaceholderUser = null;
+      java.util.Set<String> emails = new java.util.HashSet<>();
       for (int i = 1; i <= people; i++) {
         SplittableRandom r = new SplittableRandom(seed * 1_000_003L + i);
         Person p = person(i, r);
+        // Hard negatives: different people a careless matcher would merge.
+        double kind = r.nextDouble();
+        if (previous != null && kind < HOUSEHOLD_RATE) {
+          boolean twin = r.nextDouble() < TWIN_SHARE;
+          p = relative(p, previous, twin, r);
+          negatives.row((twin ? "twin," : "household,") + previous.id + "," + p.id);
+        } else if (i > recent.length && kind < HOUSEHOLD_RATE + NAMESAKE_RATE) {
+          Person other = recent[r.nextInt(recent.length)];
+          p = namesake(p, other, i);
+          negatives.row("namesake," + other.id + "," + p.id);
+        } else if (kind < HOUSEHOLD_RATE + NAMESAKE_RATE + PLACEHOLDER_EMAIL_RATE) {
+          p = p.withEmail(PLACEHOLDER_EMAILS[r.nextInt(PLACEHOLDER_EMAILS.length)]);
+          if (lastPlaceholderUser != null) {
+            negatives.row("placeholder_email," + lastPlaceholderUser + "," + p.id);
+          }
+          lastPlaceholderUser = p.id;
+        }
+        // A mailbox belongs to one person: a taken address gets the person's number, as providers make people do.
+        if (!List.of(PLACEHOLDER_EMAILS).contains(p.email) && !emails.add(p.email)) {
+          int at = p.email.indexOf('@');
+          p = p.withEmail(p.email.substring(0, at) + "." + i + p.email.substring(at));
+          emails.add(p.email);
+        }
+        previous = p;
+        recent[i % recent.length] = p;
         List<String> customerIds = new ArrayList<>();
         List<String[]> emailOwners = new ArrayList<>();
         if (r.nextDouble() < 0.85) {
@@ -90,6 +129,9 @@ public final class DemoDataGenerator {
           truth.row("pos," + id + "," + p.id);
           customerIds.add(id);
         }
+        if (profilesOnly) {
+          continue; // the profile rows above drew from this person's own random stream: they do not change
+        }
         if (!customerIds.isEmpty()) {
           malformed += ordersFor(orders, lines, customerIds, i, r);
         }
@@ -103,11 +145,54 @@ public final class DemoDataGenerator {
 
   private record Person(String id, NameData.GivenName given, String last, LocalDate birth, String email, String phone,
       String street, String streetType, String streetTypeShort, NameData.Place place, String zip, String movedStreet,
-      String movedZip) {}
+      String movedZip) {
+    Person withEmail(String e) {
+      return new Person(id, given, last, birth, e, phone, street, streetType, streetTypeShort, place, zip, movedStreet,
+          movedZip);
+    }
+  }
+
+  /** Share of people who live with the previous person (same surname, address and landline). */
+  static final double HOUSEHOLD_RATE = 0.06;
+  /** Share of those household members who are twins (same birth date too). */
+  static final double TWIN_SHARE = 0.3;
+  /** Share of people with exactly the name of someone else (different birth date, address, phone). */
+  static final double NAMESAKE_RATE = 0.02;
+  /** Share of people who give a shared throwaway e-mail instead of their own. */
+  static final double PLACEHOLDER_EMAIL_RATE = 0.01;
+  private static final String[] PLACEHOLDER_EMAILS = {"none@gmail.com", "customer@store.com", "no.email@yahoo.com"};
+
+  /** A member of {@code head}'s household: a different given name, the same surname, address and landline. */
+  private Person relative(Person p, Person head, boolean twin, SplittableRandom r) {
+    NameData.GivenName given = p.given;
+    while (similarGiven(given, head.given)) {
+      given = pick(names.givenNames, r);
+    }
+    String local = ascii(given.name()).toLowerCase(Locale.ROOT) + "." + ascii(head.last).toLowerCase(Locale.ROOT)
+        .replace("'", "") + r.nextInt(1, 99);
+    return new Person(p.id, given, head.last, twin ? head.birth : p.birth, local + "@" + DOMAINS[r.nextInt(DOMAINS.length)],
+        r.nextDouble() < 0.6 ? head.phone : p.phone, head.street, head.streetType, head.streetTypeShort, head.place,
+        head.zip, head.movedStreet, head.movedZip);
+  }
+
+  private static boolean similarGiven(NameData.GivenName a, NameData.GivenName b) {
+    String x = a.name().toLowerCase(Locale.ROOT);
+    String y = b.name().toLowerCase(Locale.ROOT);
+    return x.charAt(0) == y.charAt(0) || a.nicknames().stream().anyMatch(b.nicknames()::contains);
+  }
+
+  /** Someone else with exactly {@code other}'s name: own birth date, address, phone and e-mail. */
+  private static Person namesake(Person p, Person other, int i) {
+    String local = ascii(other.given.name()).toLowerCase(Locale.ROOT) + "." + ascii(other.last).toLowerCase(Locale.ROOT)
+        .replace("'", "") + "." + i;
+    return new Person(p.id, other.given, other.last, p.birth, local + p.email.substring(p.email.indexOf('@')), p.phone,
+        p.street, p.streetType, p.streetTypeShort, p.place, p.zip, p.movedStreet, p.movedZip);
+  }
 
   private Person person(int i, SplittableRandom r) {
     NameData.GivenName given = pick(names.givenNames, r);
-    String last = pick(names.lastNames, r);
+    // Frequent surnames from the list for 40% of people, a long tail of 1,800 compound ones for the rest.
+    String last = r.nextDouble() < 0.4 ? pick(names.lastNames, r) : pick(names.compoundLastNames, r);
     LocalDate birth = LocalDate.of(1945, 1, 1).plusDays(r.nextInt(365 * 60));
     String local = ascii(given.name()).toLowerCase(Locale.ROOT) + "." + ascii(last).toLowerCase(Locale.ROOT).replace("'", "")
         + (r.nextDouble() < 0.5 ? String.valueOf(r.nextInt(1, 99)) : "");

@@ -39,6 +39,11 @@ public class IdentityResolutionCommand extends JobCommand {
     }
   }
 
+  /** The validated rules. */
+  protected RuleSet rules() {
+    return rules;
+  }
+
   @Override
   protected JobResult execute(JobContext ctx) {
     return new IdentityResolutionJob(ctx, rules).run();

@@ -5,25 +5,29 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.apache.lucene.analysis.standard.StandardAnalyzer;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
-import org.apache.lucene.document.StoredField;
 import org.apache.lucene.document.StringField;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
-import org.apache.lucene.index.StoredFields;
+import org.apache.lucene.index.LogByteSizeMergePolicy;
 import org.apache.lucene.index.Term;
 import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.FuzzyQuery;
 import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.MatchNoDocsQuery;
+import org.apache.lucene.search.TopDocs;
+import org.apache.lucene.search.Query;
 import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.store.FSDirectory;
@@ -36,13 +40,24 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Candidate retrieval inside one Spark partition: the partition's records are indexed into a Lucene
- * index in an executor-local folder (name tokens, nickname-canonical given names, other values'
- * tokens), then every record queries it for its top hits: fuzzy terms for names (one edit, two for
- * long names), exact terms for everything else; the scoring step applies the rules' own fuzziness. The index is closed and its folder
- * deleted when the partition is done; records live in the index, not in the heap.
+ * index in an executor-local folder (name tokens, nickname-canonical given names, other values whole),
+ * then every record queries it for its top hits: fuzzy terms (one edit) for name tokens, exact terms
+ * for everything else; the scoring step applies the rules' own fuzziness. A fuzzy term is expanded
+ * once per partition and reused. The index is closed and its folder deleted when the partition is done.
  */
 final class LuceneCandidates {
   private static final Logger LOG = LoggerFactory.getLogger(LuceneCandidates.class);
+
+  private static final String[] FIELD_NAMES = new String[64];
+  /** Marks a term too common to search for. */
+  private static final Query COMMON = new MatchNoDocsQuery("common term");
+  static final int COMMON_TERM_MIN_DOCS = Integer.getInteger("lakecdp.ir.common-term-docs", 200);
+
+  static {
+    for (int f = 0; f < FIELD_NAMES.length; f++) {
+      FIELD_NAMES[f] = ("t" + f).intern();
+    }
+  }
 
   private LuceneCandidates() {}
 
@@ -50,9 +65,12 @@ final class LuceneCandidates {
    * @param rows {@code record_id} then one normalized value per field, then the block key
    * @param fuzzy for each field, whether some rule compares it fuzzily (else it is matched exactly)
    * @param names for each field, whether it is a name (nickname-canonical forms are indexed)
-   * @return pairs {@code (a, b)} with {@code a < b}
+   * @param scorer decides every candidate pair on the spot, with both records' values at hand
+   * @param scored counts the candidate pairs scored
+   * @return matched pairs {@code (a, b, rule, scores)} with {@code a < b}
    */
-  static Iterator<Row> pairs(Iterator<Row> rows, boolean[] fuzzy, boolean[] names, int topK) {
+  static Iterator<Row> matches(Iterator<Row> rows, boolean[] fuzzy, boolean[] names, int topK, PairScorer scorer,
+      org.apache.spark.util.LongAccumulator scored) {
     int partition = TaskContext.getPartitionId();
     long start = System.currentTimeMillis();
     Path dir = null;
@@ -61,13 +79,15 @@ final class LuceneCandidates {
       List<Row> out = new ArrayList<>();
       int docs;
       try (FSDirectory directory = FSDirectory.open(dir)) {
-        docs = index(directory, rows, fuzzy, names);
+        List<String[]> records = index(directory, rows, fuzzy, names);
+        docs = records.size();
         long built = System.currentTimeMillis();
+        long searching;
         try (DirectoryReader reader = DirectoryReader.open(directory)) {
-          query(reader, fuzzy, names, topK, out);
+          searching = query(reader, records, fuzzy, names, topK, scorer, scored, out);
         }
-        LOG.info("partition {}: Lucene index of {} records built in {} ms, {} candidate pairs in {} ms", partition,
-            docs, built - start, out.size(), System.currentTimeMillis() - built);
+        LOG.info("partition {}: Lucene index of {} records built in {} ms, {} matched pairs in {} ms ({} ms searching)",
+            partition, docs, built - start, out.size(), System.currentTimeMillis() - built, searching);
       }
       return out.iterator();
     } catch (IOException e) {
@@ -77,78 +97,121 @@ final class LuceneCandidates {
     }
   }
 
-  private static int index(FSDirectory directory, Iterator<Row> rows, boolean[] fuzzy, boolean[] names) throws IOException {
+  /** Indexes the partition's records; returns their ids and normalized values, by document number. */
+  private static List<String[]> index(FSDirectory directory, Iterator<Row> rows, boolean[] fuzzy, boolean[] names)
+      throws IOException {
     Set<String> seen = new HashSet<>();
-    int docs = 0;
+    List<String[]> records = new ArrayList<>();
     try (IndexWriter writer = new IndexWriter(directory, new IndexWriterConfig(new StandardAnalyzer())
-        .setRAMBufferSizeMB(64))) {
+        .setRAMBufferSizeMB(64).setUseCompoundFile(false)
+        .setMergePolicy(new LogByteSizeMergePolicy()))) {
       while (rows.hasNext()) {
         Row r = rows.next();
         String id = r.getString(0);
         if (!seen.add(id)) {
           continue;
         }
+        String[] record = new String[fuzzy.length + 1];
+        record[0] = id;
         Document doc = new Document();
-        doc.add(new StringField("id", id, Field.Store.YES));
         for (int f = 0; f < fuzzy.length; f++) {
           String v = r.getString(f + 1);
+          record[f + 1] = v;
           if (v == null) {
             continue;
           }
-          doc.add(new StoredField("v" + f, v));
           for (String token : terms(v, fuzzy[f], names[f])) {
-            doc.add(new StringField("t" + f, token, Field.Store.NO));
+            doc.add(new StringField(FIELD_NAMES[f], token, Field.Store.NO));
           }
         }
         writer.addDocument(doc);
-        docs++;
+        records.add(record);
       }
+      // One segment, merged in order (log merge policy): a hit's doc number is its record's index.
+      writer.forceMerge(1);
       writer.commit();
     }
-    return docs;
+    return records;
   }
 
-  private static void query(DirectoryReader reader, boolean[] fuzzy, boolean[] names, int topK, List<Row> out)
-      throws IOException {
+  /** @return milliseconds spent in Lucene searches (the rest is building queries) */
+  private static long query(DirectoryReader reader, List<String[]> records, boolean[] fuzzy, boolean[] names, int topK,
+      PairScorer scorer, org.apache.spark.util.LongAccumulator scored, List<Row> out) throws IOException {
+    if (reader.maxDoc() != records.size() || reader.leaves().size() != 1) {
+      throw new IllegalStateException("Lucene index of " + records.size() + " records has " + reader.maxDoc()
+          + " documents in " + reader.leaves().size() + " segments");
+    }
     IndexSearcher searcher = new IndexSearcher(reader);
     searcher.setQueryCache(null);
-    StoredFields stored = reader.storedFields();
-    String[] ids = new String[reader.maxDoc()];
-    for (int d = 0; d < ids.length; d++) {
-      ids[d] = stored.document(d, java.util.Set.of("id")).get("id");
-    }
-    for (int d = 0; d < reader.maxDoc(); d++) {
-      Document doc = stored.document(d);
-      String id = ids[d];
+    // Terms in more than this many documents ("st", "road", a popular surname) say little about who
+    // a record is and make every query visit a large share of the index: a record looks for its rarer
+    // terms, and for its common ones only when it has nothing else.
+    int commonTerm = Math.max(COMMON_TERM_MIN_DOCS, records.size() / 100);
+    // Values repeat (many Johns, many Smiths): each distinct term's clause is built once per
+    // partition (a fuzzy term expanded against the index once) and reused by every record holding it.
+    Map<Term, Query> clauses = new HashMap<>();
+    List<Term> common = new ArrayList<>();
+    long searchNanos = 0;
+    long pairs = 0;
+    for (String[] record : records) {
+      String id = record[0];
       BooleanQuery.Builder q = new BooleanQuery.Builder();
-      int clauses = 0;
+      int n = 0;
       for (int f = 0; f < fuzzy.length; f++) {
-        String v = doc.get("v" + f);
+        String v = record[f + 1];
         if (v == null) {
           continue;
         }
         for (String token : terms(v, fuzzy[f], names[f])) {
-          boolean canonical = token.startsWith("=");
-          Term term = new Term("t" + f, token);
-          boolean fuzzyTerm = fuzzy[f] && names[f] && !canonical && token.length() >= 3;
-          q.add(fuzzyTerm ? new FuzzyQuery(term, 1, 1, 20, true) : new TermQuery(term),
-              BooleanClause.Occur.SHOULD);
-          clauses++;
+          Term term = new Term(FIELD_NAMES[f], token);
+          Query clause = clauses.get(term);
+          if (clause == null) {
+            boolean fuzzyTerm = fuzzy[f] && names[f] && !token.startsWith("=") && token.length() >= 3;
+            clause = reader.docFreq(term) > commonTerm ? COMMON
+                : fuzzyTerm ? searcher.rewrite(new FuzzyQuery(term, 1, 1, 20, true)) : new TermQuery(term);
+            clauses.put(term, clause);
+          }
+          if (clause == COMMON) {
+            common.add(term);
+          } else {
+            q.add(clause, BooleanClause.Occur.SHOULD);
+            n++;
+          }
         }
       }
-      if (clauses == 0) {
+      if (n == 0) {
+        // Nothing rare to look for (a "john smith" with no other detail): the common terms it is.
+        for (Term term : common) {
+          q.add(new TermQuery(term), BooleanClause.Occur.SHOULD);
+          n++;
+        }
+      }
+      common.clear();
+      if (n == 0) {
         continue;
       }
-      for (ScoreDoc hit : searcher.search(q.build(), topK + 1).scoreDocs) {
-        String other = ids[hit.doc];
-        int cmp = id.compareTo(other);
-        if (cmp < 0) {
-          out.add(RowFactory.create(id, other));
-        } else if (cmp > 0) {
-          out.add(RowFactory.create(other, id));
+      long t = System.nanoTime();
+      TopDocs top = searcher.search(q.build(), topK + 1);
+      searchNanos += System.nanoTime() - t;
+      for (ScoreDoc hit : top.scoreDocs) {
+        String[] other = records.get(hit.doc);
+        // Ordered by id; a pair found from both sides (or in two blocks) is decided twice, identically,
+        // and deduplicated with the matched edges.
+        int cmp = id.compareTo(other[0]);
+        if (cmp == 0) {
+          continue;
+        }
+        String[] a = cmp < 0 ? record : other;
+        String[] b = cmp < 0 ? other : record;
+        pairs++;
+        Row edge = ResolutionEngine.decide(scorer, a, b);
+        if (edge != null) {
+          out.add(edge);
         }
       }
     }
+    scored.add(pairs);
+    return searchNanos / 1_000_000;
   }
 
   /** Index terms of a value: whole value for exact fields; tokens (and nickname-canonical forms) otherwise. */

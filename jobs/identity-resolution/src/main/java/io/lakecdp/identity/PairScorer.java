@@ -15,36 +15,73 @@ public final class PairScorer implements Serializable {
 
   private final RuleSet rules;
   private final List<String> fields;
+  // Per rule, per criterion: the value's position and the slot of its score (a field compared the
+  // same way by several rules is scored once per pair).
+  private final int[][] position;
+  private final int[][] slot;
+  private final String[] slotNames;
 
   public PairScorer(RuleSet rules, List<String> fields) {
     this.rules = rules;
     this.fields = List.copyOf(fields);
+    List<String> names = new java.util.ArrayList<>();
+    position = new int[rules.rules().size()][];
+    slot = new int[rules.rules().size()][];
+    for (int r = 0; r < position.length; r++) {
+      List<MatchCriterion> criteria = rules.rules().get(r).criteria();
+      position[r] = new int[criteria.size()];
+      slot[r] = new int[criteria.size()];
+      for (int c = 0; c < criteria.size(); c++) {
+        MatchCriterion mc = criteria.get(c);
+        position[r][c] = this.fields.indexOf(mc.field());
+        String name = mc.field() + ":" + mc.method().name().toLowerCase(java.util.Locale.ROOT);
+        if (!names.contains(name)) {
+          names.add(name);
+        }
+        slot[r][c] = names.indexOf(name);
+      }
+    }
+    slotNames = names.toArray(new String[0]);
   }
 
   /** A decided pair: the first rule that fired (null when none did) and the score of every compared field. */
   public record Decision(String rule, Map<String, Double> scores) {}
 
   public Decision score(String[] a, String[] b) {
-    Map<String, Double> scores = new LinkedHashMap<>();
+    return score(a, b, 0);
+  }
+
+  /** As {@link #score(String[], String[])}, with the values starting at {@code offset} in both arrays. */
+  public Decision score(String[] a, String[] b, int offset) {
+    Double[] scores = new Double[slotNames.length];
+    boolean[] done = new boolean[slotNames.length];
     String fired = null;
-    for (MatchRule rule : rules.rules()) {
-      boolean all = true;
-      for (MatchCriterion c : rule.criteria()) {
-        int i = fields.indexOf(c.field());
-        Double s = scores.computeIfAbsent(c.field() + ":" + c.method().name().toLowerCase(),
-            k -> similarity(c, a[i], b[i]));
-        if (!passes(c, a[i], b[i], s)) {
-          all = false;
-          break;
+    List<MatchRule> all = rules.rules();
+    for (int r = 0; r < all.size() && fired == null; r++) {
+      List<MatchCriterion> criteria = all.get(r).criteria();
+      boolean pass = true;
+      for (int c = 0; c < criteria.size() && pass; c++) {
+        MatchCriterion mc = criteria.get(c);
+        String x = a[position[r][c] + offset];
+        String y = b[position[r][c] + offset];
+        int k = slot[r][c];
+        if (!done[k]) {
+          scores[k] = similarity(mc, x, y);
+          done[k] = true;
         }
+        pass = passes(mc, x, y, scores[k]);
       }
-      if (all) {
-        fired = rule.name();
-        break;
+      if (pass) {
+        fired = all.get(r).name();
       }
     }
-    scores.values().removeIf(java.util.Objects::isNull);
-    return new Decision(fired, scores);
+    Map<String, Double> out = new LinkedHashMap<>();
+    for (int k = 0; k < slotNames.length; k++) {
+      if (scores[k] != null) {
+        out.put(slotNames[k], scores[k]);
+      }
+    }
+    return new Decision(fired, out);
   }
 
   static boolean passes(MatchCriterion c, String a, String b, Double score) {

@@ -16,6 +16,7 @@ import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
+import org.apache.spark.util.LongAccumulator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,10 +30,15 @@ public final class ResolutionEngine {
   private static final Logger LOG = LoggerFactory.getLogger(ResolutionEngine.class);
   public static final String ID = "record_id";
   static final String COMPOSITE_SEPARATOR = "\u0002";
+  static final StructType EDGE_SCHEMA = new StructType().add("a", DataTypes.StringType).add("b", DataTypes.StringType)
+      .add("rule", DataTypes.StringType).add("scores", DataTypes.createMapType(DataTypes.StringType, DataTypes.DoubleType));
+  /** Target number of records in one partition's Lucene index. */
+  static final long DOCS_PER_INDEX = Long.getLong("lakecdp.ir.docs-per-index", 4_000);
 
   private final SparkSession spark;
   private final RuleSet rules;
   private final List<String> fields;
+  private LongAccumulator skippedExactKeys;
 
   public ResolutionEngine(SparkSession spark, RuleSet rules) {
     this.spark = spark;
@@ -42,19 +48,39 @@ public final class ResolutionEngine {
 
   /** What a run found. {@code edges}: matched pairs with rule and scores; {@code clusters}: record to cluster id. */
   public record Result(Dataset<Row> edges, Dataset<Row> clusters, long records, long candidatePairs, long matchedPairs,
-      int iterations, long oversizedClusters) {}
+      int iterations, long oversizedClusters, Map<String, Long> stageMillis) {
+    /** Candidate pairs scored per second of the scoring stage. */
+    public double pairsScoredPerSecond() {
+      long ms = stageMillis.getOrDefault("candidates_and_scoring", 0L);
+      return ms == 0 ? 0 : candidatePairs * 1000.0 / ms;
+    }
+  }
 
   public Result resolve(Dataset<Row> profiles) {
+    Map<String, Long> stages = new LinkedHashMap<>();
+    long t0 = System.nanoTime();
     Dataset<Row> normalized = normalize(profiles).persist(StorageLevel.MEMORY_AND_DISK());
     long records = normalized.count();
-    Dataset<Row> candidates = exactCandidates(normalized).union(luceneCandidates(normalized, records)).distinct()
-        .persist(StorageLevel.MEMORY_AND_DISK());
-    long candidatePairs = candidates.count();
-    LOG.info("{} records, {} candidate pairs ({} per record)", records, candidatePairs,
-        String.format("%.1f", records == 0 ? 0.0 : candidatePairs / (double) records));
-    Dataset<Row> edges = score(candidates, normalized).persist(StorageLevel.MEMORY_AND_DISK());
+    long t1 = System.nanoTime();
+    stages.put("normalizing", (t1 - t0) / 1_000_000);
+    // Pairs are decided where they are found, with both records' values at hand: no candidate
+    // pairs are shuffled or joined back to their records.
+    PairScorer scorer = new PairScorer(rules, fields);
+    LongAccumulator scored = spark.sparkContext().longAccumulator("lakecdp.pairs-scored");
+    Dataset<Row> edges = exactMatches(normalized, scorer, scored).union(luceneMatches(normalized, records, scorer, scored))
+        .dropDuplicates("a", "b").persist(StorageLevel.MEMORY_AND_DISK());
     long matched = edges.count();
-    LOG.info("{} pairs matched a rule", matched);
+    long candidatePairs = scored.value();
+    if (skippedExactKeys != null && skippedExactKeys.value() > 0) {
+      LOG.warn("{} exact key(s) are shared by more than {} records (placeholders?); they were not used to find candidates",
+          skippedExactKeys.value(), rules.maxExactGroup());
+    }
+    long t2 = System.nanoTime();
+    stages.put("candidates_and_scoring", (t2 - t1) / 1_000_000);
+    LOG.info("{} records, {} candidate pairs scored ({} per record), {} matched a rule, in {} s", records,
+        candidatePairs, String.format("%.1f", records == 0 ? 0.0 : candidatePairs / (double) records), matched,
+        (t2 - t1) / 1_000_000_000);
+    long t3 = t2;
     ConnectedComponents.Components cc = ConnectedComponents.of(spark, normalized.select(ID), edges.select("a", "b"));
     Dataset<Row> clusters = cc.labels();
     long oversized = 0;
@@ -63,8 +89,8 @@ public final class ResolutionEngine {
       clusters = guarded.clusters();
       oversized = guarded.oversized();
     }
-    candidates.unpersist();
-    return new Result(edges, clusters, records, candidatePairs, matched, cc.iterations(), oversized);
+    stages.put("clustering", (System.nanoTime() - t3) / 1_000_000);
+    return new Result(edges, clusters, records, candidatePairs, matched, cc.iterations(), oversized, stages);
   }
 
   /** {@code record_id}, one normalized column per field (in {@link #fields} order) as {@code f0..fn}. */
@@ -85,8 +111,11 @@ public final class ResolutionEngine {
     return profiles.select(cols.toArray(new Column[0])).mapPartitions(fn, Encoders.row(schema));
   }
 
-  /** Pairs sharing the exact values of some rule's exact criteria; too frequent keys are skipped and logged. */
-  private Dataset<Row> exactCandidates(Dataset<Row> normalized) {
+  /**
+   * Matched pairs among records sharing the exact values of some rule's exact criteria, decided within
+   * each key's group; keys shared by more than maxExactGroup records are skipped and logged.
+   */
+  private Dataset<Row> exactMatches(Dataset<Row> normalized, PairScorer scorer, LongAccumulator scored) {
     List<Column> keys = new ArrayList<>();
     for (int r = 0; r < rules.rules().size(); r++) {
       List<Column> parts = new ArrayList<>();
@@ -105,31 +134,57 @@ public final class ResolutionEngine {
       parts.add(0, functions.lit(String.valueOf(r)));
       keys.add(functions.when(all, functions.concat_ws("\u0001", parts.toArray(new Column[0]))));
     }
-    StructType pairSchema = new StructType().add("a", DataTypes.StringType).add("b", DataTypes.StringType);
     if (keys.isEmpty()) {
-      return spark.createDataFrame(List.of(), pairSchema);
+      return spark.createDataFrame(List.of(), EDGE_SCHEMA);
     }
-    Dataset<Row> keyed = normalized.select(functions.col(ID),
-        functions.explode(functions.array(keys.toArray(new Column[0]))).as("k")).filter("k IS NOT NULL");
-    Dataset<Row> sizes = keyed.groupBy("k").count();
-    long skipped = sizes.filter(functions.col("count").gt(rules.maxExactGroup())).count();
-    if (skipped > 0) {
-      LOG.warn("{} exact key(s) are shared by more than {} records (placeholders?); they are not used to find candidates",
-          skipped, rules.maxExactGroup());
+    List<Column> values = new ArrayList<>();
+    values.add(functions.col(ID));
+    for (int i = 0; i < fields.size(); i++) {
+      values.add(functions.col("f" + i));
     }
-    Dataset<Row> usable = keyed.join(sizes.filter(functions.col("count").leq(rules.maxExactGroup())).select("k"), "k");
-    Dataset<Row> left = usable.select(functions.col("k"), functions.col(ID).as("a"));
-    Dataset<Row> right = usable.select(functions.col("k").as("k2"), functions.col(ID).as("b"));
-    return left.join(right, left.col("k").equalTo(right.col("k2")).and(left.col("a").lt(right.col("b"))))
-        .select("a", "b");
+    Dataset<Row> keyed = normalized.select(functions.explode(functions.array(keys.toArray(new Column[0]))).as("k"),
+            functions.array(values.toArray(new Column[0])).as("v"))
+        .filter("k IS NOT NULL");
+    int maxGroup = rules.maxExactGroup();
+    LongAccumulator skipped = spark.sparkContext().longAccumulator("lakecdp.exact-keys-skipped");
+    skippedExactKeys = skipped;
+    Dataset<Row> groups = keyed.groupBy("k").agg(functions.collect_list("v").as("members"));
+    MapPartitionsFunction<Row, Row> fn = it -> {
+      List<Row> out = new ArrayList<>();
+      long pairs = 0;
+      while (it.hasNext()) {
+        List<scala.collection.Seq<String>> members = it.next().getList(0);
+        if (members.size() > maxGroup) {
+          skipped.add(1);
+          continue;
+        }
+        for (int x = 0; x < members.size(); x++) {
+          String[] a = values(members.get(x));
+          for (int y = x + 1; y < members.size(); y++) {
+            String[] b = values(members.get(y));
+            int cmp = a[0].compareTo(b[0]);
+            if (cmp == 0) {
+              continue;
+            }
+            pairs++;
+            Row edge = cmp < 0 ? decide(scorer, a, b) : decide(scorer, b, a);
+            if (edge != null) {
+              out.add(edge);
+            }
+          }
+        }
+      }
+      scored.add(pairs);
+      return out.iterator();
+    };
+    return groups.select("members").mapPartitions(fn, Encoders.row(EDGE_SCHEMA));
   }
 
-  /** Pairs found by per-partition Lucene retrieval over records sharing a phonetic block. */
-  private Dataset<Row> luceneCandidates(Dataset<Row> normalized, long rows) {
+  /** Matched pairs found by per-partition Lucene retrieval over records sharing a phonetic block. */
+  private Dataset<Row> luceneMatches(Dataset<Row> normalized, long rows, PairScorer scorer, LongAccumulator scored) {
     List<String> fuzzyFields = rules.fuzzyFields();
-    StructType pairSchema = new StructType().add("a", DataTypes.StringType).add("b", DataTypes.StringType);
     if (fuzzyFields.isEmpty()) {
-      return spark.createDataFrame(List.of(), pairSchema);
+      return spark.createDataFrame(List.of(), EDGE_SCHEMA);
     }
     boolean[] fuzzy = new boolean[fields.size()];
     boolean[] names = new boolean[fields.size()];
@@ -149,12 +204,15 @@ public final class ResolutionEngine {
     Dataset<Row> blocked = normalized.withColumn("block", functions.explode(functions.array(blockKeys.toArray(new Column[0]))))
         .filter("block IS NOT NULL");
     blocked = splitLargeBlocks(blocked);
-    int partitions = (int) Math.max(spark.sparkContext().defaultParallelism(), Math.min(2000, rows / 20_000 + 1));
+    // A query's cost grows with the partition's index, not with its block: many small partitions
+    // (each holding a few whole blocks) keep every index small. Explicit count, so AQE keeps it.
+    long docs = rows * blockKeys.size();
+    int partitions = (int) Math.max(spark.sparkContext().defaultParallelism(), Math.min(20_000, docs / DOCS_PER_INDEX + 1));
+    LOG.info("Lucene retrieval: about {} indexed records in {} partitions", docs, partitions);
     int topK = rules.maxCandidates();
-    StructType outSchema = pairSchema;
     return blocked.repartition(partitions, functions.col("block"))
-        .mapPartitions((MapPartitionsFunction<Row, Row>) it -> LuceneCandidates.pairs(it, fuzzy, names, topK),
-            Encoders.row(outSchema));
+        .mapPartitions((MapPartitionsFunction<Row, Row>) it -> LuceneCandidates.matches(it, fuzzy, names, topK, scorer,
+            scored), Encoders.row(EDGE_SCHEMA));
   }
 
   /** A block holding more than maxBlockSize records is split by the first letter of every other fuzzy field. */
@@ -188,26 +246,6 @@ public final class ResolutionEngine {
         }, DataTypes.StringType);
     return udf.apply(col);
   };
-
-  /** Candidate pairs scored against the rules; only matched pairs are kept, with their rule and scores. */
-  private Dataset<Row> score(Dataset<Row> candidates, Dataset<Row> normalized) {
-    int n = fields.size();
-    List<Column> aCols = new ArrayList<>();
-    List<Column> bCols = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      aCols.add(functions.col("f" + i));
-    }
-    Dataset<Row> packed = normalized.select(functions.col(ID), functions.array(aCols.toArray(new Column[0])).as("v"));
-    Dataset<Row> joined = candidates
-        .join(packed.withColumnRenamed(ID, "a").withColumnRenamed("v", "va"), "a")
-        .join(packed.withColumnRenamed(ID, "b").withColumnRenamed("v", "vb"), "b")
-        .select("a", "b", "va", "vb");
-    PairScorer scorer = new PairScorer(rules, fields);
-    StructType edgeSchema = new StructType().add("a", DataTypes.StringType).add("b", DataTypes.StringType)
-        .add("rule", DataTypes.StringType).add("scores", DataTypes.createMapType(DataTypes.StringType, DataTypes.DoubleType));
-    MapPartitionsFunction<Row, Row> fn = scoring(scorer);
-    return joined.mapPartitions(fn, Encoders.row(edgeSchema));
-  }
 
   /**
    * A composite field ({@code given_name+surname}) is the sorted set of its parts' normalized tokens, so
@@ -249,24 +287,17 @@ public final class ResolutionEngine {
     };
   }
 
-  /** Static, so the function Spark ships holds only the scorer. Lazy: pairs are never buffered. */
-  private static MapPartitionsFunction<Row, Row> scoring(PairScorer scorer) {
-    return it -> new io.lakecdp.common.spark.SkippingIterator<Row, Row>(it, r -> {
-      PairScorer.Decision d = scorer.score(strings(r.getList(2)), strings(r.getList(3)));
-      if (d.rule() == null) {
-        return null;
-      }
-      Map<String, Double> scores = new LinkedHashMap<>(d.scores());
-      return RowFactory.create(r.getString(0), r.getString(1), d.rule(),
-          scala.collection.JavaConverters.mapAsScalaMapConverter(scores).asScala());
-    });
+  /** The matched edge of records {@code a} and {@code b} ({@code [id, values...]}, a's id first), or null. */
+  static Row decide(PairScorer scorer, String[] a, String[] b) {
+    PairScorer.Decision d = scorer.score(a, b, 1);
+    if (d.rule() == null) {
+      return null;
+    }
+    return RowFactory.create(a[0], b[0], d.rule(),
+        scala.collection.JavaConverters.mapAsScalaMapConverter(new LinkedHashMap<>(d.scores())).asScala());
   }
 
-  private static String[] strings(List<Object> values) {
-    String[] out = new String[values.size()];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = (String) values.get(i);
-    }
-    return out;
+  private static String[] values(scala.collection.Seq<String> seq) {
+    return scala.collection.JavaConverters.seqAsJavaList(seq).toArray(new String[0]);
   }
 }

@@ -46,7 +46,7 @@ public record RuleSet(List<MatchRule> rules, int maxCandidates, int maxBlockSize
       }
     }
     return new RuleSet(List.copyOf(rules), (int) root.get("maxCandidates").asLong(20),
-        (int) root.get("maxBlockSize").asLong(20_000), (int) root.get("maxExactGroup").asLong(100),
+        (int) root.get("maxBlockSize").asLong(5_000), (int) root.get("maxExactGroup").asLong(100),
         (int) root.get("maxClusterSize").asLong(100), Reconciliation.read(root.get("reconciliation")));
   }
 
