@@ -18,6 +18,8 @@ public final class JobRegistry {
         "Batch ingest: landing files of each data stream into Iceberg DLO tables"));
     add(new JobSpec("identity-resolution", "jobs/identity-resolution", "io.lakecdp.identity.IdentityResolutionMain", true,
         "Unified profiles from source Individuals (match rules, Lucene candidates, stable ids); 'evaluate' measures rules"));
+    add(new JobSpec("calculated-insights", "jobs/calculated-insights", "io.lakecdp.insights.InsightsCommand", true,
+        "Calculated insights: Spark SQL over DMOs and unified tables, materialized as <tenant>_cio tables"));
     add(new JobSpec("inspect", "jobs/dlo-write", "io.lakecdp.common.inspect.InspectMain", true,
         "Print a tenant's tables, row counts, quarantine and DMO counts"));
     add(new JobSpec("bench-dlo-write", "jobs/dlo-write", "io.lakecdp.dlowrite.bench.DloWriteBenchmark", true,

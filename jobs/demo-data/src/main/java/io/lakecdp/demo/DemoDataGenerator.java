@@ -86,8 +86,8 @@ public final class DemoDataGenerator {
           boolean twin = r.nextDouble() < TWIN_SHARE;
           p = relative(p, previous, twin, r);
           negatives.row((twin ? "twin," : "household,") + previous.id + "," + p.id);
-        } else if (i > recent.length && kind < HOUSEHOLD_RATE + NAMESAKE_RATE) {
-          Person other = recent[r.nextInt(recent.length)];
+        } else if (i > 20 && kind < HOUSEHOLD_RATE + NAMESAKE_RATE) {
+          Person other = recent[r.nextInt(Math.min(i - 1, recent.length))];
           p = namesake(p, other, i);
           negatives.row("namesake," + other.id + "," + p.id);
         } else if (kind < HOUSEHOLD_RATE + NAMESAKE_RATE + PLACEHOLDER_EMAIL_RATE) {
@@ -104,7 +104,7 @@ public final class DemoDataGenerator {
           emails.add(p.email);
         }
         previous = p;
-        recent[i % recent.length] = p;
+        recent[(i - 1) % recent.length] = p;
         List<String> customerIds = new ArrayList<>();
         List<String[]> emailOwners = new ArrayList<>();
         if (r.nextDouble() < 0.85) {

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import org.apache.iceberg.Snapshot;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -112,8 +113,19 @@ public final class IdentityResolutionJob {
     Map<String, String> commit = Map.of(Lake.RUN_ID, ctx.runId(), Lake.JOB, ctx.job());
     Dataset<Row> unified = Reconciler.unify(linked, rules.reconciliation());
     replace("unified_individual", unified, commit);
-    replace("unified_contact_point_email", contactPoints(linked, "email"), commit);
-    replace("unified_contact_point_phone", contactPoints(linked, "phone"), commit);
+    Dataset<Row> recordIds = linked.select(ResolutionEngine.ID, "unified_id", "source");
+    replace("unified_contact_point_email", contactPoints(model, StandardModel.CONTACT_POINT_EMAIL, recordIds,
+        Normalizer.EMAIL, functions.col("EmailAddress"), functions.col("EmailAddress").as("email_address"),
+        functions.col("OptInStatus").as("opt_in_status")), commit);
+    replace("unified_contact_point_phone", contactPoints(model, StandardModel.CONTACT_POINT_PHONE, recordIds,
+        Normalizer.PHONE, functions.col("PhoneNumber"), functions.col("PhoneNumber").as("phone_number"),
+        functions.col("PhoneType").as("phone_type"), functions.col("OptInStatus").as("opt_in_status")), commit);
+    replace("unified_contact_point_address", contactPoints(model, StandardModel.CONTACT_POINT_ADDRESS, recordIds,
+        Normalizer.ADDRESS, functions.concat_ws(" ", functions.col("AddressLine1"), functions.col("AddressLine2"),
+            functions.col("City"), functions.col("PostalCode"), functions.col("Country")),
+        functions.col("AddressLine1").as("address_line1"), functions.col("AddressLine2").as("address_line2"),
+        functions.col("City").as("city"), functions.col("StateProvince").as("state_province"),
+        functions.col("PostalCode").as("postal_code"), functions.col("Country").as("country")), commit);
     replace("match_explanations", r.edges().select(functions.col("a").as("record_id_a"), functions.col("b").as("record_id_b"),
         functions.col("rule"), functions.col("scores"), functions.lit(ctx.runId()).as("run_id")), commit);
     Map<String, String> linkCommit = new LinkedHashMap<>(commit);
@@ -131,15 +143,29 @@ public final class IdentityResolutionJob {
         r.matchedPairs(), r.iterations(), r.oversizedClusters(), kept, r.stageMillis());
   }
 
-  /** Every contact point of the cluster's records, normalized, with the record it came from. */
-  private static Dataset<Row> contactPoints(Dataset<Row> linked, String field) {
-    Normalizer n = field.equals("email") ? Normalizer.EMAIL : Normalizer.PHONE;
-    return linked.filter(functions.col(field).isNotNull())
-        .select(functions.col("unified_id"), functions.col(field).as("raw_value"), functions.col(ResolutionEngine.ID),
-            functions.col("source"))
-        .withColumn("value", functions.udf((org.apache.spark.sql.api.java.UDF1<String, String>) n::apply,
-            org.apache.spark.sql.types.DataTypes.StringType).apply(functions.col("raw_value")))
-        .filter("value IS NOT NULL");
+  /**
+   * Every contact point of the DMO whose party is a resolved source record (not only the latest one each
+   * record was matched on), with its unified id, source record, source, and the normalized value
+   * (deduplication key); values the normalizer rejects (placeholders) are left out.
+   */
+  private static Dataset<Row> contactPoints(DataModel model, String dmo, Dataset<Row> recordIds, Normalizer normalizer,
+      Column raw, Column... fields) {
+    Column key = functions.concat_ws(":", functions.col("DataSourceObjectId"), functions.col("PartyId"));
+    Column[] cols = new Column[fields.length + 3];
+    cols[0] = key.as(ResolutionEngine.ID);
+    cols[1] = functions.udf((org.apache.spark.sql.api.java.UDF1<String, String>) normalizer::apply,
+        org.apache.spark.sql.types.DataTypes.StringType).apply(raw).as("value");
+    cols[2] = functions.col("LastModifiedDate").as("last_modified");
+    System.arraycopy(fields, 0, cols, 3, fields.length);
+    Dataset<Row> cp = model.dmo(dmo).select(cols).filter("value IS NOT NULL").join(recordIds, ResolutionEngine.ID);
+    java.util.List<Column> ordered = new java.util.ArrayList<>();
+    ordered.add(functions.col("unified_id"));
+    for (String c : cp.columns()) {
+      if (!c.equals("unified_id")) {
+        ordered.add(functions.col(c));
+      }
+    }
+    return cp.select(ordered.toArray(new Column[0]));
   }
 
   private void replace(String name, Dataset<Row> rows, Map<String, String> commit) {

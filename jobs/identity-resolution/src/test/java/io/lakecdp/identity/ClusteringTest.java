@@ -37,6 +37,41 @@ class ClusteringTest {
     return m;
   }
 
+  private static Dataset<Row> pairs(SparkSession spark, String... idAndValue) {
+    List<Row> rows = new ArrayList<>();
+    for (int i = 0; i < idAndValue.length; i += 2) {
+      rows.add(RowFactory.create(idAndValue[i], idAndValue[i + 1]));
+    }
+    return spark.createDataFrame(rows, new StructType().add("record_id", DataTypes.StringType)
+        .add("cluster_id", DataTypes.StringType));
+  }
+
+  @Test
+  void unifiedIdsFollowTheMajorityOfTheirMembersAcrossRuns() {
+    SparkSession spark = TestSpark.session();
+    Map<String, String> first = labels(StableIds.assign(pairs(spark, "a1", "a1", "a2", "a1", "a3", "a1",
+        "b1", "b1", "b2", "b1", "c1", "c1"), null));
+    assertEquals(first.get("a1"), first.get("a3"));
+    assertTrue(first.get("a1").startsWith("U-"));
+    assertEquals(3, new java.util.HashSet<>(first.values()).size());
+    // Same input, same ids (derived from the smallest record id, not from run order).
+    assertEquals(first, labels(StableIds.assign(pairs(spark, "c1", "c1", "b2", "b1", "b1", "b1", "a3", "a1", "a2", "a1",
+        "a1", "a1"), null)));
+
+    Dataset<Row> previous = spark.createDataFrame(first.entrySet().stream()
+            .map(e -> RowFactory.create(e.getKey(), e.getValue())).toList(),
+        new StructType().add("record_id", DataTypes.StringType).add("unified_id", DataTypes.StringType));
+    // Second run: a0 (new, smallest id) joins the a cluster, a3 splits off alone, b and c merge (b is
+    // larger, keeps its id), d1 is new.
+    Map<String, String> second = labels(StableIds.assign(pairs(spark, "a0", "a0", "a1", "a0", "a2", "a0", "a3", "a3",
+        "b1", "b1", "b2", "b1", "c1", "b1", "d1", "d1"), previous));
+    assertEquals(first.get("a1"), second.get("a0"), "the cluster most of a's members stayed in keeps its id");
+    assertEquals(first.get("a1"), second.get("a2"));
+    assertTrue(!second.get("a3").equals(first.get("a1")), "the split-off record loses the contested id");
+    assertEquals(first.get("b1"), second.get("c1"), "the merged cluster keeps the id of its larger part");
+    assertTrue(second.get("d1").startsWith("U-") && !first.containsValue(second.get("d1")));
+  }
+
   @Test
   void componentsOfAChainAndSingletons() {
     SparkSession spark = TestSpark.session();
