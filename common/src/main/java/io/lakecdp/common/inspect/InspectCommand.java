@@ -75,22 +75,7 @@ public class InspectCommand extends JobCommand {
     details.put("tables", counts);
     details.put("quarantine", quarantine);
     details.put("dmos", dmoCounts);
-    return new JobResult() {
-      @Override
-      public long rowsIn() {
-        return 0;
-      }
-
-      @Override
-      public long rowsOut() {
-        return 0;
-      }
-
-      @Override
-      public Map<String, Object> details() {
-        return details;
-      }
-    };
+    return JobResult.of(0, 0, details);
   }
 
   private static boolean namespaceExists(SparkSession spark, String ns) {

@@ -20,6 +20,8 @@ public final class JobRegistry {
         "Unified profiles from source Individuals (match rules, Lucene candidates, stable ids); 'evaluate' measures rules"));
     add(new JobSpec("calculated-insights", "jobs/calculated-insights", "io.lakecdp.insights.InsightsCommand", true,
         "Calculated insights: Spark SQL over DMOs and unified tables, materialized as <tenant>_cio tables"));
+    add(new JobSpec("segmentation", "jobs/segmentation", "io.lakecdp.segmentation.SegmentationCommand", true,
+        "Segments: 'publish' membership (latest, history, runs); 'explain' a segment's conditions and counts"));
     add(new JobSpec("inspect", "jobs/dlo-write", "io.lakecdp.common.inspect.InspectMain", true,
         "Print a tenant's tables, row counts, quarantine and DMO counts"));
     add(new JobSpec("bench-dlo-write", "jobs/dlo-write", "io.lakecdp.dlowrite.bench.DloWriteBenchmark", true,

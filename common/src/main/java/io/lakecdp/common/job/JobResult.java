@@ -14,4 +14,24 @@ public interface JobResult {
 
   /** Job-specific facts for the summary line (per-table counts, skipped work, ...). */
   Map<String, Object> details();
+
+  /** A result of fixed figures. */
+  static JobResult of(long rowsIn, long rowsOut, Map<String, Object> details) {
+    return new JobResult() {
+      @Override
+      public long rowsIn() {
+        return rowsIn;
+      }
+
+      @Override
+      public long rowsOut() {
+        return rowsOut;
+      }
+
+      @Override
+      public Map<String, Object> details() {
+        return details;
+      }
+    };
+  }
 }

@@ -1,8 +1,8 @@
 package io.lakecdp.insights;
 
 import io.lakecdp.common.config.ConfigException;
+import io.lakecdp.common.config.ConfigFiles;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,7 +12,6 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * One calculated insight: {@code conf/tenants/<t>/insights/<name>.sql}, a Spark SQL query over DMO
@@ -35,24 +34,12 @@ public record InsightDefinition(String name, Path file, String sql, List<String>
 
   /** Every {@code *.sql} file of the folder, by name; none when the folder does not exist. */
   public static List<InsightDefinition> loadAll(Path dir) {
-    if (!Files.isDirectory(dir)) {
-      return List.of();
-    }
-    try (Stream<Path> files = Files.list(dir)) {
-      List<InsightDefinition> out = new ArrayList<>();
-      for (Path f : files.filter(p -> p.getFileName().toString().endsWith(".sql")).sorted().toList()) {
-        out.add(load(f));
-      }
-      return out;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return ConfigFiles.list(dir, ".sql").stream().map(InsightDefinition::load).toList();
   }
 
   public static InsightDefinition load(Path file) {
     String where = file.toString();
-    String fileName = file.getFileName().toString();
-    String name = fileName.substring(0, fileName.length() - ".sql".length());
+    String name = ConfigFiles.baseName(file, ".sql");
     if (!NAME.matcher(name).matches()) {
       throw new ConfigException(where, "name", "insight name '" + name
           + "' must be lower case letters, digits and _ and start with a letter (it becomes a table name)");

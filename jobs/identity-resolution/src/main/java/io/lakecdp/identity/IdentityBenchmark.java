@@ -108,22 +108,7 @@ public final class IdentityBenchmark extends IdentityResolutionCommand {
         (double) d.get("pairs_scored_per_second"), peakHeap >> 20, quality.get("precision"), quality.get("recall"),
         quality.get("f1"), baseSeconds, baseQuality.get("precision"), baseQuality.get("recall"), baseQuality.get("f1"),
         seconds / baseSeconds);
-    return new JobResult() {
-      @Override
-      public long rowsIn() {
-        return run.sourceProfiles();
-      }
-
-      @Override
-      public long rowsOut() {
-        return run.unifiedProfiles();
-      }
-
-      @Override
-      public Map<String, Object> details() {
-        return d;
-      }
-    };
+    return JobResult.of(run.sourceProfiles(), run.unifiedProfiles(), d);
   }
 
   /**

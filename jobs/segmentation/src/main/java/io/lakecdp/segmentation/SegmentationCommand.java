@@ -1,0 +1,141 @@
+package io.lakecdp.segmentation;
+
+import io.lakecdp.common.config.ConfigException;
+import io.lakecdp.common.config.EnvConfig;
+import io.lakecdp.common.config.TenantConfig;
+import io.lakecdp.common.job.JobCommand;
+import io.lakecdp.common.job.JobContext;
+import io.lakecdp.common.job.JobMain;
+import io.lakecdp.common.job.JobResult;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Option;
+
+/** What publish and explain share: loading and checking segment and waterfall files, --segment and --as-of. */
+public abstract class SegmentationCommand extends JobCommand {
+  @Option(names = "--as-of", paramLabel = "TIME",
+      description = "Reference time of relative windows (within_last, withinLastDays): yyyy-MM-dd or yyyy-MM-ddTHH:mm:ss, "
+          + "UTC (default: now).")
+  String asOfText;
+
+  List<SegmentDefinition> segments;
+  List<Waterfall> waterfalls;
+  Timestamp asOf;
+
+  @Override
+  protected void validate(EnvConfig env, TenantConfig tenant) {
+    segments = SegmentDefinition.loadAll(tenant.dir().resolve("segments"));
+    Set<String> ids = segments.stream().map(SegmentDefinition::id).collect(Collectors.toCollection(TreeSet::new));
+    waterfalls = Waterfall.loadAll(tenant.dir().resolve("waterfalls"), ids);
+    asOf = parseAsOf(asOfText);
+    for (String id : requested()) {
+      if (!ids.contains(id)) {
+        throw new ConfigException(tenant.dir().resolve("segments").toString(), "--segment", "no segment '" + id
+            + "' (segments: " + String.join(", ", ids) + ")");
+      }
+    }
+  }
+
+  /** Segment ids named on the command line. */
+  abstract List<String> requested();
+
+  static Timestamp parseAsOf(String text) {
+    if (text == null) {
+      return Timestamp.from(Instant.now());
+    }
+    try {
+      LocalDateTime t = text.length() == 10 ? LocalDate.parse(text).atStartOfDay() : LocalDateTime.parse(text);
+      return Timestamp.from(t.toInstant(ZoneOffset.UTC));
+    } catch (RuntimeException e) {
+      throw new ConfigException("--as-of", "--as-of", "cannot read '" + text + "' as yyyy-MM-dd or yyyy-MM-ddTHH:mm:ss");
+    }
+  }
+
+  SegmentationJob job(JobContext ctx) {
+    return new SegmentationJob(ctx, segments, waterfalls, asOf);
+  }
+
+  public static void main(String[] args) {
+    if (args.length > 0 && (args[0].equals("publish") || args[0].equals("explain"))) {
+      String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
+      JobMain.exit(args[0].equals("publish") ? new PublishCommand() : new ExplainCommand(), rest);
+      return;
+    }
+    System.err.println("usage: segmentation publish --tenant T [--segment ID,...] [--as-of TIME]\n"
+        + "       segmentation explain --tenant T --segment ID [--member ID] [--as-of TIME]\n"
+        + "(either with --help for every option)");
+    System.exit(io.lakecdp.common.job.ExitCodes.INVALID_INPUT);
+  }
+
+  /** {@code segmentation publish}. */
+  @picocli.CommandLine.Command(name = "segmentation publish", mixinStandardHelpOptions = true, sortOptions = false,
+      description = {
+          "Compute segments of conf/tenants/<tenant>/segments/<id>.yaml (all, or those named) in one job and publish",
+          "them: <tenant>_seg.membership_latest (each segment's rows replaced atomically), membership_history",
+          "(added/removed per publish) and segment_runs. Waterfalls (conf/tenants/<tenant>/waterfalls/*.yaml) keep a",
+          "member only in the first of their segments; holdoutPercent marks a deterministic control group."})
+  static final class PublishCommand extends SegmentationCommand {
+    @Option(names = "--segment", split = ",", paramLabel = "ID", description = "Only these segments (default: all).")
+    List<String> only;
+
+    @Override
+    protected String jobName() {
+      return "segmentation";
+    }
+
+    @Override
+    List<String> requested() {
+      return only == null ? List.of() : only;
+    }
+
+    @Override
+    protected JobResult execute(JobContext ctx) {
+      List<String> ids = only != null ? only : segments.stream().map(SegmentDefinition::id).toList();
+      if (ids.isEmpty()) {
+        return new SegmentationJob.Result(ctx.runId(), Map.of(), 0);
+      }
+      return job(ctx).publish(ids);
+    }
+  }
+
+  /** {@code segmentation explain}. */
+  @picocli.CommandLine.Command(name = "segmentation explain", mixinStandardHelpOptions = true, sortOptions = false,
+      description = {"Print a segment's compiled conditions as a tree with the population at every node; with",
+          "--member, whether that member passes each condition. Writes nothing."})
+  static final class ExplainCommand extends SegmentationCommand {
+    @Option(names = "--segment", required = true, paramLabel = "ID", description = "The segment to explain.")
+    String segment;
+
+    @Option(names = "--member", paramLabel = "ID", description = "A member id (unified id, or Individual id).")
+    String member;
+
+    @Override
+    protected String jobName() {
+      return "segmentation-explain";
+    }
+
+    @Override
+    List<String> requested() {
+      return List.of(segment);
+    }
+
+    @Override
+    protected JobResult execute(JobContext ctx) {
+      SegmentationJob job = job(ctx);
+      SegmentationJob.Computed c = job.compute(List.of(segment));
+      SegmentDefinition s = segments.stream().filter(x -> x.id().equals(segment)).findFirst().orElseThrow();
+      java.io.PrintWriter out = spec.commandLine().getOut();
+      SegmentExplainer.explain(s, c.compiled().get(segment), member, out);
+      out.flush();
+      return JobResult.of(0, 0, Map.of("segment", segment));
+    }
+  }
+}

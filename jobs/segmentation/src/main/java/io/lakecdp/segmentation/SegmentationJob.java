@@ -1,0 +1,316 @@
+package io.lakecdp.segmentation;
+
+import io.lakecdp.common.config.ConfigException;
+import io.lakecdp.common.job.JobContext;
+import io.lakecdp.common.job.JobResult;
+import io.lakecdp.common.lake.Lake;
+import io.lakecdp.common.lake.TenantTables;
+import io.lakecdp.common.model.DataModel;
+import java.sql.Timestamp;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.iceberg.Snapshot;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.functions;
+import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Publishes segments: compiles them (in waves when segments refer to other segments), applies
+ * waterfalls and holdouts, replaces each published segment's rows of {@code membership_latest} in one
+ * Iceberg commit, appends the changes to {@code membership_history} (derived from the two snapshots of
+ * the latest table, so a publish interrupted between the two writes is completed by the next run) and
+ * one row per segment to {@code segment_runs}.
+ */
+public final class SegmentationJob {
+  static final String PREVIOUS = "lakecdp.previous-snapshot";
+  private static final Logger LOG = LoggerFactory.getLogger(SegmentationJob.class);
+
+  private final JobContext ctx;
+  private final SparkSession spark;
+  private final TenantTables tables;
+  private final Lake lake;
+  private final Map<String, SegmentDefinition> all;
+  private final List<Waterfall> waterfalls;
+  private final Timestamp asOf;
+
+  public SegmentationJob(JobContext ctx, List<SegmentDefinition> segments, List<Waterfall> waterfalls, Timestamp asOf) {
+    this.ctx = ctx;
+    this.spark = ctx.spark();
+    this.tables = ctx.tables();
+    this.lake = ctx.lake();
+    this.all = new LinkedHashMap<>();
+    segments.forEach(s -> all.put(s.id(), s));
+    this.waterfalls = waterfalls;
+    this.asOf = asOf;
+  }
+
+  public record Result(String publishId, Map<String, Map<String, Object>> segments, long members) implements JobResult {
+    @Override
+    public long rowsIn() {
+      return 0;
+    }
+
+    @Override
+    public long rowsOut() {
+      return members;
+    }
+
+    @Override
+    public Map<String, Object> details() {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("publish_id", publishId);
+      m.put("segments", segments);
+      return m;
+    }
+  }
+
+  /** Segments with their members computed: (segment_id, member_id, holdout). */
+  record Computed(Dataset<Row> members, SegmentCompiler compiler, Map<String, SegmentCompiler.Compiled> compiled) {}
+
+  /** Computes the named segments (and the ones they refer to); nothing is written. */
+  Computed compute(List<String> ids) {
+    List<String> order = dependencyOrder(ids);
+    String on = unifiedAvailable() ? SegmentDefinition.UNIFIED_INDIVIDUAL : SegmentDefinition.INDIVIDUAL;
+    DataModel model = new DataModel(spark, ctx.tenant(), tables);
+    Map<String, Dataset<Row>> memberships = new LinkedHashMap<>();
+    Map<String, SegmentCompiler.Compiled> compiled = new LinkedHashMap<>();
+    SegmentCompiler compiler = new SegmentCompiler(spark, model, ctx.tenant().dmos(), tables, asOf, memberships);
+    Dataset<Row> union = null;
+    Set<String> done = new LinkedHashSet<>();
+    while (done.size() < order.size()) {
+      // A wave: every segment whose referenced segments are computed, all over one shared frame.
+      List<SegmentDefinition> wave = new ArrayList<>();
+      for (String id : order) {
+        SegmentDefinition s = all.get(id);
+        if (!done.contains(id) && done.containsAll(references(s))) {
+          wave.add(s.segmentOn().equals(on) ? s : withSegmentOn(s, on));
+        }
+      }
+      SegmentCompiler.Compiled c = compiler.compile(wave);
+      List<Column> tags = new ArrayList<>();
+      for (SegmentDefinition s : wave) {
+        tags.add(functions.when(c.segments().get(s.id()), functions.lit(s.id())));
+        compiled.put(s.id(), c);
+      }
+      Dataset<Row> rows = c.frame().select(functions.col(SegmentCompiler.MEMBER),
+              functions.explode(functions.array(tags.toArray(new Column[0]))).as("segment_id"))
+          .filter("segment_id IS NOT NULL").persist(StorageLevel.MEMORY_AND_DISK());
+      for (SegmentDefinition s : wave) {
+        memberships.put(s.id(), rows.filter(functions.col("segment_id").equalTo(s.id())).select(SegmentCompiler.MEMBER));
+        done.add(s.id());
+      }
+      union = union == null ? rows : union.unionByName(rows);
+    }
+    Dataset<Row> members = union.filter(functions.col("segment_id").isin(ids.toArray()));
+    members = applyWaterfalls(members);
+    Column holdout = functions.lit(false);
+    for (String id : ids) {
+      double pct = all.get(id).holdoutPercent();
+      if (pct > 0) {
+        holdout = functions.when(functions.col("segment_id").equalTo(id),
+            functions.pmod(functions.xxhash64(functions.col("segment_id"), functions.col(SegmentCompiler.MEMBER)),
+                functions.lit(10_000L)).lt(Math.round(pct * 100))).otherwise(holdout);
+      }
+    }
+    return new Computed(members.withColumn("holdout", holdout), compiler, compiled);
+  }
+
+  private static SegmentDefinition withSegmentOn(SegmentDefinition s, String on) {
+    LOG.warn("Segment {} is on {}, but identity resolution has not run: segmenting on {} instead", s.id(),
+        s.segmentOn(), on);
+    return new SegmentDefinition(s.id(), s.file(), s.name(), on, s.include(), s.exclude(), s.holdoutPercent());
+  }
+
+  private boolean unifiedAvailable() {
+    return lake.exists(tables.unified("unified_individual")) && lake.exists(tables.unified("unified_link_individual"));
+  }
+
+  /** A member in several segments of a waterfall stays only in the first of them. */
+  private Dataset<Row> applyWaterfalls(Dataset<Row> members) {
+    for (Waterfall w : waterfalls) {
+      Column rank = functions.lit(Integer.MAX_VALUE);
+      for (int i = w.segments().size() - 1; i >= 0; i--) {
+        rank = functions.when(functions.col("segment_id").equalTo(w.segments().get(i)), functions.lit(i)).otherwise(rank);
+      }
+      Dataset<Row> ranked = members.withColumn("_rank", rank);
+      Dataset<Row> first = ranked.filter(functions.col("_rank").lt(Integer.MAX_VALUE))
+          .withColumn("_best", functions.min("_rank").over(Window.partitionBy(SegmentCompiler.MEMBER)))
+          .filter("_rank = _best").drop("_rank", "_best");
+      members = ranked.filter(functions.col("_rank").equalTo(Integer.MAX_VALUE)).drop("_rank").unionByName(first);
+    }
+    return members;
+  }
+
+  static Set<String> references(SegmentDefinition s) {
+    Set<String> out = new LinkedHashSet<>();
+    for (Node n : SegmentCompiler.leaves(s)) {
+      if (n instanceof Node.Segment ref) {
+        out.add(ref.segmentId());
+      }
+    }
+    return out;
+  }
+
+  /** The segments and those they refer to, referenced ones first; a cycle is a configuration error. */
+  List<String> dependencyOrder(List<String> ids) {
+    List<String> order = new ArrayList<>();
+    for (String id : ids) {
+      visit(id, new ArrayList<>(), order, null);
+    }
+    return order;
+  }
+
+  private void visit(String id, List<String> stack, List<String> order, SegmentDefinition from) {
+    if (order.contains(id)) {
+      return;
+    }
+    SegmentDefinition s = all.get(id);
+    if (s == null) {
+      String file = from == null ? tables.tenant() : from.file().toString();
+      throw new ConfigException(file, "segment", "unknown segment '" + id + "' (segments: "
+          + String.join(", ", all.keySet()) + ")");
+    }
+    if (stack.contains(id)) {
+      throw new ConfigException(s.file().toString(), "include", "segments refer to each other in a cycle: "
+          + String.join(" -> ", stack) + " -> " + id);
+    }
+    stack.add(id);
+    for (String ref : references(s)) {
+      visit(ref, stack, order, s);
+    }
+    stack.remove(stack.size() - 1);
+    order.add(id);
+  }
+
+  public Result publish(List<String> ids) {
+    String latest = tables.seg("membership_latest");
+    String history = tables.seg("membership_history");
+    String runs = tables.seg("segment_runs");
+    lake.ensureNamespace(tables.namespace("seg"));
+    createTables(latest, history, runs);
+    completeHistory(latest, history);
+    String publishId = ctx.runId();
+    if (lake.hasCommit(latest, Lake.RUN_ID, publishId)) {
+      LOG.info("Publish {} is already in {}: nothing to do", publishId, latest);
+      completeHistory(latest, history);
+      return new Result(publishId, Map.of(), 0);
+    }
+    long start = System.currentTimeMillis();
+    Timestamp publishedAt = new Timestamp(System.currentTimeMillis());
+    ctx.step("computing " + ids.size() + " segment(s)");
+    Computed computed = compute(ids);
+    Dataset<Row> rows = computed.members().select(functions.col("segment_id"), functions.col(SegmentCompiler.MEMBER),
+        functions.col("holdout"), functions.lit(publishId).as("publish_id"), functions.lit(publishedAt).as("published_at"));
+    Snapshot before = lake.table(latest).currentSnapshot();
+    Map<String, String> commit = new LinkedHashMap<>();
+    commit.put(Lake.RUN_ID, publishId);
+    commit.put(Lake.JOB, ctx.job());
+    commit.put(PREVIOUS, before == null ? "none" : String.valueOf(before.snapshotId()));
+    commit.put("lakecdp.segments", String.join(",", ids));
+    ctx.step("replacing the members of " + ids.size() + " segment(s)");
+    lake.commitWith(commit, () -> {
+      rows.writeTo(latest).overwrite(functions.col("segment_id").isin(ids.toArray()));
+      return null;
+    });
+    ctx.step("recording membership changes");
+    completeHistory(latest, history);
+    long duration = System.currentTimeMillis() - start;
+
+    Dataset<Row> changes = spark.table(history).filter(functions.col("publish_id").equalTo(publishId))
+        .groupBy("segment_id").pivot("change", List.of("added", "removed")).count();
+    Dataset<Row> population = spark.table(latest).filter(functions.col("segment_id").isin(ids.toArray()))
+        .groupBy("segment_id").agg(functions.count("*").as("population"),
+            functions.sum(functions.when(functions.col("holdout"), 1).otherwise(0)).as("holdout"));
+    Map<String, Map<String, Object>> per = new LinkedHashMap<>();
+    for (String id : ids) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("population", 0L);
+      m.put("holdout", 0L);
+      m.put("added", 0L);
+      m.put("removed", 0L);
+      per.put(id, m);
+    }
+    for (Row r : population.collectAsList()) {
+      per.get(r.getString(0)).put("population", r.getLong(1));
+      per.get(r.getString(0)).put("holdout", r.getLong(2));
+    }
+    for (Row r : changes.collectAsList()) {
+      per.get(r.getString(0)).put("added", r.isNullAt(1) ? 0L : r.getLong(1));
+      per.get(r.getString(0)).put("removed", r.isNullAt(2) ? 0L : r.getLong(2));
+    }
+    List<Row> runRows = new ArrayList<>();
+    long total = 0;
+    for (var e : per.entrySet()) {
+      Map<String, Object> m = e.getValue();
+      m.put("duration_ms", duration);
+      total += (Long) m.get("population");
+      runRows.add(org.apache.spark.sql.RowFactory.create(publishId, e.getKey(), m.get("population"), m.get("holdout"),
+          m.get("added"), m.get("removed"), duration, publishedAt));
+      LOG.info("Segment {}: {} members ({} holdout), {} added, {} removed", e.getKey(), m.get("population"),
+          m.get("holdout"), m.get("added"), m.get("removed"));
+    }
+    lake.commitWith(commit, () -> {
+      spark.createDataFrame(runRows, spark.table(runs).schema()).writeTo(runs).append();
+      return null;
+    });
+    return new Result(publishId, per, total);
+  }
+
+  private void createTables(String latest, String history, String runs) {
+    spark.sql("CREATE TABLE IF NOT EXISTS " + latest + " (segment_id STRING, member_id STRING, holdout BOOLEAN, "
+        + "publish_id STRING, published_at TIMESTAMP) USING iceberg PARTITIONED BY (segment_id) "
+        + "TBLPROPERTIES ('format-version'='2')");
+    spark.sql("CREATE TABLE IF NOT EXISTS " + history + " (segment_id STRING, member_id STRING, change STRING, "
+        + "publish_id STRING, published_at TIMESTAMP) USING iceberg PARTITIONED BY (segment_id) "
+        + "TBLPROPERTIES ('format-version'='2')");
+    spark.sql("CREATE TABLE IF NOT EXISTS " + runs + " (publish_id STRING, segment_id STRING, population BIGINT, "
+        + "holdout BIGINT, added BIGINT, removed BIGINT, duration_ms BIGINT, published_at TIMESTAMP) USING iceberg "
+        + "TBLPROPERTIES ('format-version'='2')");
+  }
+
+  /**
+   * If the latest table's newest publish has no history yet (first time, or a run stopped between the
+   * two writes), appends it: the difference between that snapshot and the one before it.
+   */
+  private void completeHistory(String latest, String history) {
+    Snapshot current = lake.table(latest).currentSnapshot();
+    if (current == null || current.summary().get(PREVIOUS) == null) {
+      return;
+    }
+    String publishId = current.summary().get(Lake.RUN_ID);
+    if (lake.hasCommit(history, Lake.RUN_ID, publishId)) {
+      return;
+    }
+    List<String> segments = List.of(current.summary().get("lakecdp.segments").split(","));
+    Dataset<Row> now = spark.read().option("snapshot-id", current.snapshotId()).table(latest)
+        .filter(functions.col("segment_id").isin(segments.toArray()));
+    String prev = current.summary().get(PREVIOUS);
+    Dataset<Row> before = prev.equals("none") ? now.limit(0)
+        : spark.read().option("snapshot-id", Long.parseLong(prev)).table(latest)
+            .filter(functions.col("segment_id").isin(segments.toArray()));
+    Row stamp = now.select("published_at").limit(1).collectAsList().stream().findFirst().orElse(null);
+    Timestamp at = stamp == null ? new Timestamp(current.timestampMillis()) : stamp.getTimestamp(0);
+    Dataset<Row> keysNow = now.select("segment_id", SegmentCompiler.MEMBER);
+    Dataset<Row> keysBefore = before.select("segment_id", SegmentCompiler.MEMBER);
+    Dataset<Row> added = keysNow.except(keysBefore).withColumn("change", functions.lit("added"));
+    Dataset<Row> removed = keysBefore.except(keysNow).withColumn("change", functions.lit("removed"));
+    Dataset<Row> rows = added.unionByName(removed)
+        .withColumn("publish_id", functions.lit(publishId)).withColumn("published_at", functions.lit(at));
+    Map<String, String> commit = Map.of(Lake.RUN_ID, publishId, Lake.JOB, ctx.job());
+    lake.commitWith(commit, () -> {
+      rows.writeTo(history).append();
+      return null;
+    });
+    LOG.info("Membership changes of publish {} recorded in {}", publishId, history);
+  }
+}
