@@ -11,7 +11,7 @@ export LAKECDP_LANDING ?= $(CURDIR)/landing
 .PHONY: help build demo demo-data test bench clean
 
 help:
-	@echo "make demo    build, generate the demo tenant ($(DEMO_PEOPLE) people), ingest it, resolve identities, print what landed"
+	@echo "make demo    build, generate the demo tenant ($(DEMO_PEOPLE) people), ingest, resolve identities, compute insights, publish segments, print what landed"
 	@echo "make test    run every test (unit and end-to-end); what CI runs"
 	@echo "make bench   run the benchmarks (not part of the tests); figures go to docs/BENCHMARKS.md"
 	@echo "make build   build the job jars without running tests"
@@ -28,9 +28,12 @@ demo-data: build
 	  scripts/lakecdp-submit demo-data --people $(DEMO_PEOPLE) --seed $(DEMO_SEED) --out "$(LAKECDP_LANDING)/$(DEMO_TENANT)" && \
 	  touch "$$stamp"; fi
 
+# The demo data's dates run through November 2025: segments' relative windows are taken as of 2025-12-01.
 demo: demo-data
 	scripts/lakecdp-submit dlo-write --tenant $(DEMO_TENANT) --master '$(MASTER)'
 	scripts/lakecdp-submit identity-resolution --tenant $(DEMO_TENANT) --master '$(MASTER)'
+	scripts/lakecdp-submit calculated-insights --tenant $(DEMO_TENANT) --master '$(MASTER)'
+	scripts/lakecdp-submit segmentation publish --tenant $(DEMO_TENANT) --as-of 2025-12-01 --master '$(MASTER)'
 	scripts/lakecdp-submit inspect --tenant $(DEMO_TENANT) --master '$(MASTER)'
 
 test:
@@ -38,6 +41,8 @@ test:
 
 bench: build
 	scripts/bench-dlo-write.sh
+	scripts/bench-identity.sh
+	scripts/bench-segmentation.sh
 
 clean:
 	$(MVN) -q clean

@@ -20,9 +20,15 @@ final class DemoTenant {
     try {
       Path target = conf.resolve("tenants").resolve(tenant);
       Files.createDirectories(target);
-      try (Stream<Path> files = Files.list(REPO.resolve("conf/tenants/demo"))) {
+      Path source = REPO.resolve("conf/tenants/demo");
+      try (Stream<Path> files = Files.walk(source)) {
         for (Path f : files.toList()) {
-          Files.copy(f, target.resolve(f.getFileName()));
+          Path to = target.resolve(source.relativize(f).toString());
+          if (Files.isDirectory(f)) {
+            Files.createDirectories(to);
+          } else {
+            Files.copy(f, to);
+          }
         }
       }
       String streams = Files.readString(target.resolve("streams.yaml"));

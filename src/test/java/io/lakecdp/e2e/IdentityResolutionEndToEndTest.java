@@ -10,6 +10,8 @@ import io.lakecdp.demo.DemoDataGenerator;
 import io.lakecdp.dlowrite.DloWriteCommand;
 import io.lakecdp.identity.DemoGroundTruth;
 import io.lakecdp.identity.IdentityResolutionCommand;
+import io.lakecdp.insights.InsightsCommand;
+import io.lakecdp.segmentation.SegmentationCommand;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -119,6 +121,42 @@ class IdentityResolutionEndToEndTest {
     long same = before.entrySet().stream().filter(e -> e.getValue().equals(after.get(e.getKey()))).count();
     assertEquals(before.size(), same, "no unified id may change when one record is updated without a new match");
     assertEquals(before.size(), run.summary().at("/details/unified_ids_kept_from_previous_run").asLong());
+  }
+
+  @Test
+  @Order(4)
+  void insightsAndSegmentsOfTheDemoTenant() {
+    SparkSession spark = TestSpark.session();
+    JobRun insights = JobRun.of(new InsightsCommand(), "--tenant", TENANT, "--conf", conf.toString());
+    assertEquals(0, insights.exitCode(), insights.err());
+    // customer_value against the same figures written by hand over the DLO and link tables.
+    Row expected = spark.sql("SELECT COUNT(DISTINCT l.unified_id), ROUND(SUM(o.total_amount), 2) FROM lake." + TENANT
+        + "_dlo.orders o JOIN lake." + TENANT + "_unified.unified_link_individual l ON l.individual_id = o.customer_id"
+        + " WHERE o.status = 'completed'").first();
+    Row actual = spark.sql("SELECT COUNT(*), ROUND(SUM(lifetime_spend), 2) FROM lake." + TENANT + "_cio.customer_value")
+        .first();
+    assertEquals(expected.getLong(0), actual.getLong(0));
+    assertEquals(0, expected.getDecimal(1).compareTo(new java.math.BigDecimal(actual.get(1).toString())),
+        expected + " vs " + actual);
+    assertTrue(spark.table("lake." + TENANT + "_cio.email_engagement").count() > 0);
+
+    JobRun publish = JobRun.of(new SegmentationCommand.PublishCommand(), "--tenant", TENANT, "--conf", conf.toString(),
+        "--as-of", "2025-12-01");
+    assertEquals(0, publish.exitCode(), publish.err());
+    Dataset<Row> latest = spark.table("lake." + TENANT + "_seg.membership_latest");
+    for (String segment : java.util.List.of("loyal_buyers", "high_value", "lapsed_openers", "boston_area_loyal")) {
+      long n = latest.filter(functions.col("segment_id").equalTo(segment)).count();
+      assertEquals(publish.summary().at("/details/segments/" + segment + "/population").asLong(), n, segment);
+    }
+    assertTrue(latest.filter("segment_id = 'high_value'").count() > 0);
+    assertTrue(latest.filter("segment_id = 'loyal_buyers'").count() > 0);
+    // The waterfall: nobody is in both high_value and loyal_buyers.
+    Dataset<Row> high = latest.filter("segment_id = 'high_value'").select("member_id");
+    Dataset<Row> loyal = latest.filter("segment_id = 'loyal_buyers'").select("member_id");
+    assertEquals(0, high.intersect(loyal).count());
+    // high_value is exactly the insight's filter.
+    assertEquals(spark.table("lake." + TENANT + "_cio.customer_value").filter("lifetime_spend > 400").count(),
+        high.count());
   }
 
   private static Map<String, String> ids() {

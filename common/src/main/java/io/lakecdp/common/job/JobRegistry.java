@@ -28,6 +28,8 @@ public final class JobRegistry {
         "Benchmark of batch ingest against plain Spark baselines (not part of the pipeline)"));
     add(new JobSpec("bench-identity", "jobs/identity-resolution", "io.lakecdp.identity.IdentityBenchmark", true,
         "Benchmark of identity resolution against an exact-match baseline (not part of the pipeline)"));
+    add(new JobSpec("bench-segmentation", "jobs/segmentation", "io.lakecdp.segmentation.SegmentationBenchmark", true,
+        "Benchmark of segment publishing against hand-written Spark SQL (not part of the pipeline)"));
   }
 
   private JobRegistry() {}

@@ -32,7 +32,7 @@ final class SegmentCompiler {
   private final TenantTables tables;
   private final Timestamp asOf;
   private final Map<String, Dataset<Row>> memberships;
-  private final Map<Node, String> leafColumns = new LinkedHashMap<>();
+  private final Map<Object, String> leafColumns = new LinkedHashMap<>();
 
   /**
    * @param memberships for segment conditions: the current members ({@code member_id}) of each segment
@@ -61,11 +61,12 @@ final class SegmentCompiler {
     for (SegmentDefinition s : batch) {
       for (Node n : leaves(s)) {
         check(s, n, baseFields);
+        // Identical conditions (same place, same definition) in several segments are computed once.
         if (n instanceof Node.Related r) {
-          related.computeIfAbsent(r.object(), k -> new ArrayList<>()).add(r);
+          addOnce(related.computeIfAbsent(r.object(), k -> new ArrayList<>()), r);
         } else if (n instanceof Node.Insight i) {
-          insights.computeIfAbsent(i.insight(), k -> new ArrayList<>()).add(i);
-        } else if (n instanceof Node.Segment ref) {
+          addOnce(insights.computeIfAbsent(i.insight(), k -> new ArrayList<>()), i);
+        } else if (n instanceof Node.Segment ref && segmentRefs.stream().noneMatch(x -> x.segmentId().equals(ref.segmentId()))) {
           segmentRefs.add(ref);
         }
       }
@@ -94,6 +95,12 @@ final class SegmentCompiler {
       nodes.put(s.id(), n);
     }
     return new Compiled(frame, segments, nodes);
+  }
+
+  private static <T> void addOnce(List<T> list, T item) {
+    if (!list.contains(item)) {
+      list.add(item);
+    }
   }
 
   /** The segment-on object with its member id. */
@@ -238,7 +245,8 @@ final class SegmentCompiler {
 
   /** The helper column holding a leaf's value in the frame. */
   private String column(Node leaf) {
-    return leafColumns.computeIfAbsent(leaf, l -> "_c" + leafColumns.size());
+    Object key = leaf instanceof Node.Segment s ? "segment:" + s.segmentId() : leaf;
+    return leafColumns.computeIfAbsent(key, l -> "_c" + leafColumns.size());
   }
 
   /**

@@ -82,7 +82,7 @@ public abstract class SegmentationCommand extends JobCommand {
           "them: <tenant>_seg.membership_latest (each segment's rows replaced atomically), membership_history",
           "(added/removed per publish) and segment_runs. Waterfalls (conf/tenants/<tenant>/waterfalls/*.yaml) keep a",
           "member only in the first of their segments; holdoutPercent marks a deterministic control group."})
-  static final class PublishCommand extends SegmentationCommand {
+  public static final class PublishCommand extends SegmentationCommand {
     @Option(names = "--segment", split = ",", paramLabel = "ID", description = "Only these segments (default: all).")
     List<String> only;
 
@@ -110,7 +110,7 @@ public abstract class SegmentationCommand extends JobCommand {
   @picocli.CommandLine.Command(name = "segmentation explain", mixinStandardHelpOptions = true, sortOptions = false,
       description = {"Print a segment's compiled conditions as a tree with the population at every node; with",
           "--member, whether that member passes each condition. Writes nothing."})
-  static final class ExplainCommand extends SegmentationCommand {
+  public static final class ExplainCommand extends SegmentationCommand {
     @Option(names = "--segment", required = true, paramLabel = "ID", description = "The segment to explain.")
     String segment;
 

@@ -104,7 +104,10 @@ public final class SegmentationJob {
       }
       Dataset<Row> rows = c.frame().select(functions.col(SegmentCompiler.MEMBER),
               functions.explode(functions.array(tags.toArray(new Column[0]))).as("segment_id"))
-          .filter("segment_id IS NOT NULL").persist(StorageLevel.MEMORY_AND_DISK());
+          .filter("segment_id IS NOT NULL");
+      if (done.size() + wave.size() < order.size()) {
+        rows = rows.persist(StorageLevel.MEMORY_AND_DISK()); // later waves read these memberships again
+      }
       for (SegmentDefinition s : wave) {
         memberships.put(s.id(), rows.filter(functions.col("segment_id").equalTo(s.id())).select(SegmentCompiler.MEMBER));
         done.add(s.id());
@@ -202,7 +205,6 @@ public final class SegmentationJob {
     String publishId = ctx.runId();
     if (lake.hasCommit(latest, Lake.RUN_ID, publishId)) {
       LOG.info("Publish {} is already in {}: nothing to do", publishId, latest);
-      completeHistory(latest, history);
       return new Result(publishId, Map.of(), 0);
     }
     long start = System.currentTimeMillis();
@@ -223,30 +225,32 @@ public final class SegmentationJob {
       return null;
     });
     ctx.step("recording membership changes");
-    completeHistory(latest, history);
+    Map<String, long[]> changes = completeHistory(latest, history);
     long duration = System.currentTimeMillis() - start;
 
-    Dataset<Row> changes = spark.table(history).filter(functions.col("publish_id").equalTo(publishId))
-        .groupBy("segment_id").pivot("change", List.of("added", "removed")).count();
-    Dataset<Row> population = spark.table(latest).filter(functions.col("segment_id").isin(ids.toArray()))
-        .groupBy("segment_id").agg(functions.count("*").as("population"),
-            functions.sum(functions.when(functions.col("holdout"), 1).otherwise(0)).as("holdout"));
+    // Populations from the table's partition metadata (one partition per segment: no data is read);
+    // holdouts by a count over the segments that have one.
     Map<String, Map<String, Object>> per = new LinkedHashMap<>();
     for (String id : ids) {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("population", 0L);
       m.put("holdout", 0L);
-      m.put("added", 0L);
-      m.put("removed", 0L);
+      long[] c = changes.getOrDefault(id, new long[2]);
+      m.put("added", c[0]);
+      m.put("removed", c[1]);
       per.put(id, m);
     }
-    for (Row r : population.collectAsList()) {
-      per.get(r.getString(0)).put("population", r.getLong(1));
-      per.get(r.getString(0)).put("holdout", r.getLong(2));
+    for (Row r : spark.table(latest + ".partitions").select("partition.segment_id", "record_count").collectAsList()) {
+      if (per.containsKey(r.getString(0))) {
+        per.get(r.getString(0)).put("population", r.getLong(1));
+      }
     }
-    for (Row r : changes.collectAsList()) {
-      per.get(r.getString(0)).put("added", r.isNullAt(1) ? 0L : r.getLong(1));
-      per.get(r.getString(0)).put("removed", r.isNullAt(2) ? 0L : r.getLong(2));
+    List<String> withHoldout = ids.stream().filter(id -> all.get(id).holdoutPercent() > 0).toList();
+    if (!withHoldout.isEmpty()) {
+      for (Row r : spark.table(latest).filter(functions.col("segment_id").isin(withHoldout.toArray())
+          .and(functions.col("holdout"))).groupBy("segment_id").count().collectAsList()) {
+        per.get(r.getString(0)).put("holdout", r.getLong(1));
+      }
     }
     List<Row> runRows = new ArrayList<>();
     long total = 0;
@@ -281,15 +285,17 @@ public final class SegmentationJob {
   /**
    * If the latest table's newest publish has no history yet (first time, or a run stopped between the
    * two writes), appends it: the difference between that snapshot and the one before it.
+   *
+   * @return per segment of that publish, members added and removed (empty when nothing was appended)
    */
-  private void completeHistory(String latest, String history) {
+  private Map<String, long[]> completeHistory(String latest, String history) {
     Snapshot current = lake.table(latest).currentSnapshot();
     if (current == null || current.summary().get(PREVIOUS) == null) {
-      return;
+      return Map.of();
     }
     String publishId = current.summary().get(Lake.RUN_ID);
     if (lake.hasCommit(history, Lake.RUN_ID, publishId)) {
-      return;
+      return Map.of();
     }
     List<String> segments = List.of(current.summary().get("lakecdp.segments").split(","));
     Dataset<Row> now = spark.read().option("snapshot-id", current.snapshotId()).table(latest)
@@ -298,19 +304,28 @@ public final class SegmentationJob {
     Dataset<Row> before = prev.equals("none") ? now.limit(0)
         : spark.read().option("snapshot-id", Long.parseLong(prev)).table(latest)
             .filter(functions.col("segment_id").isin(segments.toArray()));
-    Row stamp = now.select("published_at").limit(1).collectAsList().stream().findFirst().orElse(null);
-    Timestamp at = stamp == null ? new Timestamp(current.timestampMillis()) : stamp.getTimestamp(0);
-    Dataset<Row> keysNow = now.select("segment_id", SegmentCompiler.MEMBER);
-    Dataset<Row> keysBefore = before.select("segment_id", SegmentCompiler.MEMBER);
-    Dataset<Row> added = keysNow.except(keysBefore).withColumn("change", functions.lit("added"));
-    Dataset<Row> removed = keysBefore.except(keysNow).withColumn("change", functions.lit("removed"));
-    Dataset<Row> rows = added.unionByName(removed)
-        .withColumn("publish_id", functions.lit(publishId)).withColumn("published_at", functions.lit(at));
+    Timestamp at = new Timestamp(current.timestampMillis());
+    Dataset<Row> changes = now.select(functions.col("segment_id"), functions.col(SegmentCompiler.MEMBER),
+            functions.lit(true).as("_now"))
+        .join(before.select(functions.col("segment_id"), functions.col(SegmentCompiler.MEMBER),
+            functions.lit(true).as("_before")), scala.collection.JavaConverters.asScalaBuffer(
+            List.of("segment_id", SegmentCompiler.MEMBER)).toSeq(), "full_outer")
+        .withColumn("change", functions.when(functions.col("_before").isNull(), "added")
+            .when(functions.col("_now").isNull(), "removed"))
+        .filter("change IS NOT NULL")
+        .select(functions.col("segment_id"), functions.col(SegmentCompiler.MEMBER), functions.col("change"),
+            functions.lit(publishId).as("publish_id"), functions.lit(at).as("published_at"));
     Map<String, String> commit = Map.of(Lake.RUN_ID, publishId, Lake.JOB, ctx.job());
     lake.commitWith(commit, () -> {
-      rows.writeTo(history).append();
+      changes.writeTo(history).append();
       return null;
     });
+    Map<String, long[]> out = new LinkedHashMap<>();
+    for (Row r : spark.table(history).filter(functions.col("publish_id").equalTo(publishId))
+        .groupBy("segment_id", "change").count().collectAsList()) {
+      out.computeIfAbsent(r.getString(0), k -> new long[2])[r.getString(1).equals("added") ? 0 : 1] = r.getLong(2);
+    }
     LOG.info("Membership changes of publish {} recorded in {}", publishId, history);
+    return out;
   }
 }
