@@ -141,28 +141,20 @@ final class SegmentCompiler {
             + " (fields: " + String.join(", ", baseFields.stream().filter(f -> !f.equals(MEMBER)).toList()) + ")");
       }
     } else if (n instanceof Node.Related r) {
-      DmoDefinition def = dmos.get(r.object());
-      if (def == null) {
-        throw new ConfigException(file, r.path() + ".object", "unknown object '" + r.object() + "' (DMOs: "
-            + String.join(", ", dmos.keySet()) + ")");
-      }
-      if (!def.fields().containsKey("PartyId")) {
-        throw new ConfigException(file, r.path() + ".object", "'" + r.object()
-            + "' has no PartyId field, so its rows cannot be related to a member");
-      }
+      List<String> fields = relatedFields(s, r);
       List<Node> inner = new ArrayList<>();
       if (r.where() != null) {
         collect(r.where(), inner);
       }
       for (Node x : inner) {
         Node.Attribute a = (Node.Attribute) x;
-        requireField(file, a.path() + ".field", def, a.field());
+        requireField(file, a.path() + ".field", r.object(), fields, a.field());
       }
       if (r.windowField() != null) {
-        requireField(file, r.path() + ".window.field", def, r.windowField());
+        requireField(file, r.path() + ".window.field", r.object(), fields, r.windowField());
       }
       if (r.aggregate().field() != null) {
-        requireField(file, r.path() + ".aggregate.field", def, r.aggregate().field());
+        requireField(file, r.path() + ".aggregate.field", r.object(), fields, r.aggregate().field());
       }
     } else if (n instanceof Node.Insight i) {
       String table = tables.cio(i.insight());
@@ -189,12 +181,44 @@ final class SegmentCompiler {
     }
   }
 
-  private static void requireField(String file, String path, DmoDefinition def, String field) {
-    if (!def.fields().containsKey(field)) {
-      throw new ConfigException(file, path, "unknown field '" + field + "' of " + def.name() + " (fields: "
-          + String.join(", ", def.fields().keySet()) + ")");
+  private static void requireField(String file, String path, String object, List<String> fields, String field) {
+    if (!fields.contains(field)) {
+      throw new ConfigException(file, path, "unknown field '" + field + "' of " + object + " (fields: "
+          + String.join(", ", fields) + ")");
     }
   }
+
+  /**
+   * The fields of a related object: a DMO with a PartyId, or (for unified individuals) a unified
+   * contact point table, whose rows carry the unified id.
+   */
+  private List<String> relatedFields(SegmentDefinition s, Node.Related r) {
+    String file = s.file().toString();
+    String unified = UNIFIED_RELATED.get(r.object());
+    if (unified != null) {
+      if (!s.segmentOn().equals(SegmentDefinition.UNIFIED_INDIVIDUAL) || !spark.catalog().tableExists(tables.unified(unified))) {
+        throw new ConfigException(file, r.path() + ".object", r.object() + " exists once identity resolution has run"
+            + " (segments on " + s.segmentOn() + " cannot use it)");
+      }
+      return Arrays.asList(spark.table(tables.unified(unified)).columns());
+    }
+    DmoDefinition def = dmos.get(r.object());
+    if (def == null) {
+      throw new ConfigException(file, r.path() + ".object", "unknown object '" + r.object() + "' (DMOs: "
+          + String.join(", ", dmos.keySet()) + "; unified: " + String.join(", ", new java.util.TreeSet<>(UNIFIED_RELATED.keySet())) + ")");
+    }
+    if (!def.fields().containsKey("PartyId")) {
+      throw new ConfigException(file, r.path() + ".object", "'" + r.object()
+          + "' has no PartyId field, so its rows cannot be related to a member");
+    }
+    return new ArrayList<>(def.fields().keySet());
+  }
+
+  /** Unified tables segments can relate to, by the name used in segment files. */
+  static final Map<String, String> UNIFIED_RELATED = Map.of(
+      "UnifiedContactPointEmail", "unified_contact_point_email",
+      "UnifiedContactPointPhone", "unified_contact_point_phone",
+      "UnifiedContactPointAddress", "unified_contact_point_address");
 
   private static String memberKeyOfInsights(String segmentOn) {
     return segmentOn.equals(SegmentDefinition.UNIFIED_INDIVIDUAL) ? "unified_id" : "individual_id";
@@ -202,22 +226,28 @@ final class SegmentCompiler {
 
   /** One pass over a related object: every related condition on it, aggregated per member. */
   private Dataset<Row> relatedAggregates(String on, String object, List<Node.Related> leaves) {
-    Dataset<Row> rows = model.dmo(object);
-    if (on.equals(SegmentDefinition.UNIFIED_INDIVIDUAL)) {
+    Dataset<Row> rows;
+    if (UNIFIED_RELATED.containsKey(object)) {
+      rows = spark.table(tables.unified(UNIFIED_RELATED.get(object))).withColumn(MEMBER, functions.col("unified_id"));
+    } else if (on.equals(SegmentDefinition.UNIFIED_INDIVIDUAL)) {
+      rows = model.dmo(object);
       Dataset<Row> link = spark.table(tables.unified("unified_link_individual"))
-          .select(functions.col("individual_id").as("_party"), functions.col("unified_id").as(MEMBER)).distinct();
+          .select(functions.col("individual_id").as("_party"), functions.col("unified_id").as(MEMBER));
       rows = rows.join(link, rows.col("PartyId").equalTo(link.col("_party")));
     } else {
-      rows = rows.withColumn(MEMBER, functions.col("PartyId"));
+      rows = model.dmo(object).withColumn(MEMBER, functions.col("PartyId"));
     }
     List<Column> aggs = new ArrayList<>();
+    List<Column> conditions = new ArrayList<>();
     for (Node.Related r : leaves) {
-      Column cond = r.where() == null ? functions.lit(true) : condition(r.where(), null);
-      if (r.windowField() != null) {
-        Column t = functions.col(r.windowField()).cast("timestamp");
-        cond = cond.and(t.geq(functions.lit(asOf).minus(functions.expr("INTERVAL " + r.withinLastDays() + " DAYS"))))
-            .and(t.leq(functions.lit(asOf)));
-      }
+      conditions.add(rowCondition(r));
+    }
+    // Rows no condition selects contribute to no aggregate: drop them before the join and the grouping
+    // (the filters and windows of a typical segment keep a few percent of an object's rows).
+    rows = rows.filter(conditions.stream().reduce(Column::or).orElseThrow());
+    for (int k = 0; k < leaves.size(); k++) {
+      Node.Related r = leaves.get(k);
+      Column cond = conditions.get(k);
       Node.Aggregate a = r.aggregate();
       Column value = a.field() == null ? functions.lit(1) : functions.col(a.field());
       Column picked = functions.when(cond, value);
@@ -232,6 +262,17 @@ final class SegmentCompiler {
       aggs.add(agg.as(name));
     }
     return rows.groupBy(MEMBER).agg(aggs.get(0), aggs.subList(1, aggs.size()).toArray(new Column[0]));
+  }
+
+  /** Which rows of the related object a related condition looks at: its filter and its time window. */
+  private Column rowCondition(Node.Related r) {
+    Column cond = r.where() == null ? functions.lit(true) : condition(r.where(), null);
+    if (r.windowField() != null) {
+      Column t = functions.col(r.windowField()).cast("timestamp");
+      cond = cond.and(t.geq(functions.lit(asOf).minus(functions.expr("INTERVAL " + r.withinLastDays() + " DAYS"))))
+          .and(t.leq(functions.lit(asOf)));
+    }
+    return cond;
   }
 
   private Dataset<Row> insightValues(List<SegmentDefinition> batch, String on, String insight, List<Node.Insight> leaves) {

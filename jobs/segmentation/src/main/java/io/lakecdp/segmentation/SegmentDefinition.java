@@ -73,8 +73,18 @@ public record SegmentDefinition(String id, Path file, String name, String segmen
         return new Node.Not(v.path(), node(v, inRelated));
       }
       case "attribute" -> {
-        v.allowOnly(Set.of("field", "op", "value", "values", "days"));
-        return new Node.Attribute(v.path(), v.required("field").asString(), op(v), values(v));
+        v.allowOnly(Set.of("object", "field", "op", "value", "values", "days"));
+        Node.Attribute a = new Node.Attribute(v.path(), v.required("field").asString(), op(v), values(v));
+        if (v.get("object").isMissing() || inRelated) {
+          if (!v.get("object").isMissing()) {
+            throw v.get("object").error("inside a related object's 'where', fields are that object's own");
+          }
+          return a;
+        }
+        // A field of a related object (a contact point, a 1:1 or N:1 object): the member qualifies when one
+        // of its rows of that object does.
+        return new Node.Related(v.path(), v.get("object").asString(), a, null, null,
+            new Node.Aggregate("count", null, Op.GTE, List.of(1L)));
       }
       default -> {
         if (inRelated) {

@@ -116,6 +116,10 @@ class SegmentationTest {
         SPEND.merge(o.party().substring(2), o.amount(), Double::sum);
       }
     }
+    StructType cp = new StructType().add("unified_id", DataTypes.StringType).add("value", DataTypes.StringType);
+    spark.createDataFrame(people.stream().filter(p -> p.score() != null).map(p -> RowFactory.create(p.id(),
+        p.first().toLowerCase() + (p.score() % 2 == 0 ? "@gmail.com" : "@example.org"))).toList(), cp)
+        .writeTo("lake." + TENANT + "_unified.unified_contact_point_email").createOrReplace();
     StructType cv = new StructType().add("unified_id", DataTypes.StringType).add("lifetime_spend", DataTypes.DoubleType);
     spark.createDataFrame(SPEND.entrySet().stream().map(e -> RowFactory.create(e.getKey(), e.getValue())).toList(), cv)
         .writeTo("lake." + TENANT + "_cio.customer_value").createOrReplace();
@@ -264,7 +268,16 @@ class SegmentationTest {
         exclude:
           attribute: {field: last_name, op: eq, value: Miller}
         """);
-    Map<String, Set<String>> actual = compute(List.of("recent_buyers", "lapsed", "big_spend_sum", "vip"));
+    segment("gmail_or_returner", """
+        include:
+          any:
+            - attribute: {object: UnifiedContactPointEmail, field: value, op: contains, value: gmail}
+            - attribute: {object: SalesOrder, field: OrderStatus, op: eq, value: returned}
+        """);
+    Map<String, Set<String>> actual = compute(List.of("recent_buyers", "lapsed", "big_spend_sum", "vip",
+        "gmail_or_returner"));
+    assertEquals(expected(p -> (p.score() != null && p.score() % 2 == 0) || ORDERS.stream()
+        .anyMatch(o -> o.party().equals("I-" + p.id()) && o.status().equals("returned"))), actual.get("gmail_or_returner"));
     Set<String> recent = expected(p -> orders(p, 50, 30) >= 2);
     assertEquals(recent, actual.get("recent_buyers"));
     assertEquals(expected(p -> orders(p, Double.NEGATIVE_INFINITY, 20) == 0), actual.get("lapsed"));
