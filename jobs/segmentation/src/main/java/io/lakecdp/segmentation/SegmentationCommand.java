@@ -134,6 +134,13 @@ public abstract class SegmentationCommand extends JobCommand {
       SegmentDefinition s = segments.stream().filter(x -> x.id().equals(segment)).findFirst().orElseThrow();
       java.io.PrintWriter out = spec.commandLine().getOut();
       SegmentExplainer.explain(s, c.compiled().get(segment), member, out);
+      for (Waterfall w : waterfalls) {
+        int at = w.segments().indexOf(segment);
+        if (at > 0) {
+          out.printf("  (waterfall %s: members also in %s are published there instead)%n", w.id(),
+              String.join(", ", w.segments().subList(0, at)));
+        }
+      }
       out.flush();
       return JobResult.of(0, 0, Map.of("segment", segment));
     }
