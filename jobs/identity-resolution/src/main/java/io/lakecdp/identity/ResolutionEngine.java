@@ -72,7 +72,8 @@ public final class ResolutionEngine {
     long matched = edges.count();
     long candidatePairs = scored.value();
     if (skippedExactKeys != null && skippedExactKeys.value() > 0) {
-      LOG.warn("{} exact key(s) are shared by more than {} records (placeholders?); they were not used to find candidates",
+      LOG.warn("{} exact key(s) are shared by more than {} records (placeholders, or keys too common to say much on their"
+          + " own); they were not used to find candidates",
           skippedExactKeys.value(), rules.maxExactGroup());
     }
     long t2 = System.nanoTime();
