@@ -52,6 +52,16 @@ final class SegmentCompiler {
   record Compiled(Dataset<Row> frame, Map<String, Column> segments, Map<String, Map<String, Column>> nodes) {}
 
   Compiled compile(List<SegmentDefinition> batch) {
+    return compile(batch, false);
+  }
+
+  /**
+   * @param prune keep only members that can be in some segment of the batch: when every segment's
+   *     include requires attribute conditions of the segment-on object, the frame and every related
+   *     aggregate are restricted to members meeting those of at least one segment (publishing needs
+   *     only members; explain counts every candidate, so it does not prune)
+   */
+  Compiled compile(List<SegmentDefinition> batch, boolean prune) {
     String on = batch.get(0).segmentOn();
     Dataset<Row> frame = base(on);
     List<String> baseFields = Arrays.asList(frame.columns());
@@ -71,8 +81,25 @@ final class SegmentCompiler {
         }
       }
     }
+    Dataset<Row> candidates = null;
+    if (prune) {
+      Column necessary = null;
+      for (SegmentDefinition s : batch) {
+        Column n = requiredAttributes(s.include());
+        if (n == null) {
+          necessary = null; // a segment open to every member: nothing to prune
+          break;
+        }
+        necessary = necessary == null ? n : necessary.or(n);
+      }
+      if (necessary != null) {
+        frame = frame.filter(necessary);
+        candidates = frame.select(MEMBER);
+      }
+    }
     for (var e : related.entrySet()) {
-      frame = frame.join(relatedAggregates(on, e.getKey(), e.getValue()), MEMBER, "left");
+      Dataset<Row> agg = relatedAggregates(on, e.getKey(), e.getValue(), candidates);
+      frame = frame.join(agg, MEMBER, "left");
     }
     for (var e : insights.entrySet()) {
       frame = frame.join(insightValues(batch, on, e.getKey(), e.getValue()), MEMBER, "left");
@@ -225,7 +252,26 @@ final class SegmentCompiler {
   }
 
   /** One pass over a related object: every related condition on it, aggregated per member. */
-  private Dataset<Row> relatedAggregates(String on, String object, List<Node.Related> leaves) {
+  /**
+   * Attribute conditions of the segment-on object that every member of the segment must meet (the
+   * attribute leaves directly under a top-level {@code all}, or a top-level attribute leaf), or null.
+   */
+  private Column requiredAttributes(Node include) {
+    if (include instanceof Node.Attribute) {
+      return condition(include, null);
+    }
+    Column out = null;
+    if (include instanceof Node.All a) {
+      for (Node c : a.children()) {
+        if (c instanceof Node.Attribute) {
+          out = out == null ? condition(c, null) : out.and(condition(c, null));
+        }
+      }
+    }
+    return out;
+  }
+
+  private Dataset<Row> relatedAggregates(String on, String object, List<Node.Related> leaves, Dataset<Row> candidates) {
     Dataset<Row> rows;
     if (UNIFIED_RELATED.containsKey(object)) {
       rows = spark.table(tables.unified(UNIFIED_RELATED.get(object))).withColumn(MEMBER, functions.col("unified_id"));
@@ -245,6 +291,9 @@ final class SegmentCompiler {
     // Rows no condition selects contribute to no aggregate: drop them before the join and the grouping
     // (the filters and windows of a typical segment keep a few percent of an object's rows).
     rows = rows.filter(conditions.stream().reduce(Column::or).orElseThrow());
+    if (candidates != null) {
+      rows = rows.join(candidates, MEMBER, "left_semi");
+    }
     for (int k = 0; k < leaves.size(); k++) {
       Node.Related r = leaves.get(k);
       Column cond = conditions.get(k);

@@ -130,7 +130,7 @@ public abstract class SegmentationCommand extends JobCommand {
     @Override
     protected JobResult execute(JobContext ctx) {
       SegmentationJob job = job(ctx);
-      SegmentationJob.Computed c = job.compute(List.of(segment));
+      SegmentationJob.Computed c = job.compute(List.of(segment), false);
       SegmentDefinition s = segments.stream().filter(x -> x.id().equals(segment)).findFirst().orElseThrow();
       java.io.PrintWriter out = spec.commandLine().getOut();
       SegmentExplainer.explain(s, c.compiled().get(segment), member, out);

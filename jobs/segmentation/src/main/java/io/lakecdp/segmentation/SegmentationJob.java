@@ -79,6 +79,11 @@ public final class SegmentationJob {
 
   /** Computes the named segments (and the ones they refer to); nothing is written. */
   Computed compute(List<String> ids) {
+    return compute(ids, true);
+  }
+
+  /** @param prune leave out members that cannot qualify (see {@link SegmentCompiler#compile(List, boolean)}) */
+  Computed compute(List<String> ids, boolean prune) {
     List<String> order = dependencyOrder(ids);
     String on = unifiedAvailable() ? SegmentDefinition.UNIFIED_INDIVIDUAL : SegmentDefinition.INDIVIDUAL;
     DataModel model = new DataModel(spark, ctx.tenant(), tables);
@@ -96,7 +101,7 @@ public final class SegmentationJob {
           wave.add(s.segmentOn().equals(on) ? s : withSegmentOn(s, on));
         }
       }
-      SegmentCompiler.Compiled c = compiler.compile(wave);
+      SegmentCompiler.Compiled c = compiler.compile(wave, prune);
       List<Column> tags = new ArrayList<>();
       for (SegmentDefinition s : wave) {
         tags.add(functions.when(c.segments().get(s.id()), functions.lit(s.id())));
