@@ -18,9 +18,7 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.sql.functions;
-import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.storage.StorageLevel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -118,10 +116,8 @@ public final class IdentityBenchmark extends IdentityResolutionCommand {
   static Dataset<Row> exactBaseline(SparkSession spark, DataModel model) {
     Dataset<Row> profiles = Profiles.build(model).select(ResolutionEngine.ID, "email", "phone")
         .persist(StorageLevel.MEMORY_AND_DISK());
-    Column email = functions.udf((UDF1<String, String>) Normalizer.EMAIL::apply, DataTypes.StringType)
-        .apply(functions.col("email"));
-    Column phone = functions.udf((UDF1<String, String>) Normalizer.PHONE::apply, DataTypes.StringType)
-        .apply(functions.col("phone"));
+    Column email = Normalizer.EMAIL.column(functions.col("email"));
+    Column phone = Normalizer.PHONE.column(functions.col("phone"));
     Dataset<Row> keys = profiles.select(functions.col(ResolutionEngine.ID),
             functions.explode(functions.array(functions.concat(functions.lit("e:"), email),
                 functions.concat(functions.lit("p:"), phone))).as("k"))

@@ -150,11 +150,9 @@ public final class IdentityResolutionJob {
    */
   private static Dataset<Row> contactPoints(DataModel model, String dmo, Dataset<Row> recordIds, Normalizer normalizer,
       Column raw, Column... fields) {
-    Column key = functions.concat_ws(":", functions.col("DataSourceObjectId"), functions.col("PartyId"));
     Column[] cols = new Column[fields.length + 3];
-    cols[0] = key.as(ResolutionEngine.ID);
-    cols[1] = functions.udf((org.apache.spark.sql.api.java.UDF1<String, String>) normalizer::apply,
-        org.apache.spark.sql.types.DataTypes.StringType).apply(raw).as("value");
+    cols[0] = Profiles.key("PartyId");
+    cols[1] = normalizer.column(raw).as("value");
     cols[2] = functions.col("LastModifiedDate").as("last_modified");
     System.arraycopy(fields, 0, cols, 3, fields.length);
     Dataset<Row> cp = model.dmo(dmo).select(cols).filter("value IS NOT NULL").join(recordIds, ResolutionEngine.ID);

@@ -112,6 +112,13 @@ public enum Normalizer {
 
   public abstract String apply(String value);
 
+  /** This normalizer applied to a string column (null where the value is blank or a placeholder). */
+  public org.apache.spark.sql.Column column(org.apache.spark.sql.Column value) {
+    Normalizer self = this;
+    return org.apache.spark.sql.functions.udf((org.apache.spark.sql.api.java.UDF1<String, String>) self::apply,
+        org.apache.spark.sql.types.DataTypes.StringType).apply(value);
+  }
+
   /** Lower case, accents removed, anything but letters and digits turned into single spaces. */
   static String fold(String v) {
     if (v == null) {

@@ -37,14 +37,14 @@ final class Profiles {
         .join(address, ResolutionEngine.ID, "left");
   }
 
-  private static Column key(String idColumn) {
+  /** {@code <DataSourceObjectId>:<idColumn>} as {@code record_id}: a source record (or its party) across sources. */
+  static Column key(String idColumn) {
     return functions.concat_ws(":", functions.col("DataSourceObjectId"), functions.col(idColumn)).as(ResolutionEngine.ID);
   }
 
   /** The most recently modified contact point of each party that has a value. */
   private static Dataset<Row> latest(Dataset<Row> contactPoints, String required, Column... values) {
-    Dataset<Row> cp = contactPoints.select(functions.concat_ws(":", functions.col("DataSourceObjectId"),
-            functions.col("PartyId")).as(ResolutionEngine.ID), functions.col("LastModifiedDate").as("cp_modified"),
+    Dataset<Row> cp = contactPoints.select(key("PartyId"), functions.col("LastModifiedDate").as("cp_modified"),
         functions.struct(values).as("v"));
     return cp.filter(functions.col("v").getField(required).isNotNull())
         .withColumn("rn", functions.row_number().over(Window.partitionBy(ResolutionEngine.ID)

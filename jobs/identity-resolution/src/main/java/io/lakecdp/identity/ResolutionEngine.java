@@ -38,7 +38,6 @@ public final class ResolutionEngine {
   private final SparkSession spark;
   private final RuleSet rules;
   private final List<String> fields;
-  private LongAccumulator skippedExactKeys;
 
   public ResolutionEngine(SparkSession spark, RuleSet rules) {
     this.spark = spark;
@@ -48,13 +47,7 @@ public final class ResolutionEngine {
 
   /** What a run found. {@code edges}: matched pairs with rule and scores; {@code clusters}: record to cluster id. */
   public record Result(Dataset<Row> edges, Dataset<Row> clusters, long records, long candidatePairs, long matchedPairs,
-      int iterations, long oversizedClusters, Map<String, Long> stageMillis) {
-    /** Candidate pairs scored per second of the scoring stage. */
-    public double pairsScoredPerSecond() {
-      long ms = stageMillis.getOrDefault("candidates_and_scoring", 0L);
-      return ms == 0 ? 0 : candidatePairs * 1000.0 / ms;
-    }
-  }
+      int iterations, long oversizedClusters, Map<String, Long> stageMillis) {}
 
   public Result resolve(Dataset<Row> profiles) {
     Map<String, Long> stages = new LinkedHashMap<>();
@@ -67,14 +60,15 @@ public final class ResolutionEngine {
     // pairs are shuffled or joined back to their records.
     PairScorer scorer = new PairScorer(rules, fields);
     LongAccumulator scored = spark.sparkContext().longAccumulator("lakecdp.pairs-scored");
-    Dataset<Row> edges = exactMatches(normalized, scorer, scored).union(luceneMatches(normalized, records, scorer, scored))
+    LongAccumulator skippedKeys = spark.sparkContext().longAccumulator("lakecdp.exact-keys-skipped");
+    Dataset<Row> edges = exactMatches(normalized, scorer, scored, skippedKeys).union(luceneMatches(normalized, records, scorer, scored))
         .dropDuplicates("a", "b").persist(StorageLevel.MEMORY_AND_DISK());
     long matched = edges.count();
     long candidatePairs = scored.value();
-    if (skippedExactKeys != null && skippedExactKeys.value() > 0) {
+    if (skippedKeys.value() > 0) {
       LOG.warn("{} exact key(s) are shared by more than {} records (placeholders, or keys too common to say much on their"
           + " own); they were not used to find candidates",
-          skippedExactKeys.value(), rules.maxExactGroup());
+          skippedKeys.value(), rules.maxExactGroup());
     }
     long t2 = System.nanoTime();
     stages.put("candidates_and_scoring", (t2 - t1) / 1_000_000);
@@ -116,7 +110,8 @@ public final class ResolutionEngine {
    * Matched pairs among records sharing the exact values of some rule's exact criteria, decided within
    * each key's group; keys shared by more than maxExactGroup records are skipped and logged.
    */
-  private Dataset<Row> exactMatches(Dataset<Row> normalized, PairScorer scorer, LongAccumulator scored) {
+  private Dataset<Row> exactMatches(Dataset<Row> normalized, PairScorer scorer, LongAccumulator scored,
+      LongAccumulator skipped) {
     List<Column> keys = new ArrayList<>();
     for (int r = 0; r < rules.rules().size(); r++) {
       List<Column> parts = new ArrayList<>();
@@ -147,8 +142,6 @@ public final class ResolutionEngine {
             functions.array(values.toArray(new Column[0])).as("v"))
         .filter("k IS NOT NULL");
     int maxGroup = rules.maxExactGroup();
-    LongAccumulator skipped = spark.sparkContext().longAccumulator("lakecdp.exact-keys-skipped");
-    skippedExactKeys = skipped;
     Dataset<Row> groups = keyed.groupBy("k").agg(functions.collect_list("v").as("members"));
     MapPartitionsFunction<Row, Row> fn = it -> {
       List<Row> out = new ArrayList<>();

@@ -102,7 +102,7 @@ final class SegmentCompiler {
       frame = frame.join(agg, MEMBER, "left");
     }
     for (var e : insights.entrySet()) {
-      frame = frame.join(insightValues(batch, on, e.getKey(), e.getValue()), MEMBER, "left");
+      frame = frame.join(insightValues(on, e.getKey(), e.getValue()), MEMBER, "left");
     }
     for (Node.Segment ref : segmentRefs) {
       String col = column(ref);
@@ -241,11 +241,10 @@ final class SegmentCompiler {
     return new ArrayList<>(def.fields().keySet());
   }
 
-  /** Unified tables segments can relate to, by the name used in segment files. */
-  static final Map<String, String> UNIFIED_RELATED = Map.of(
-      "UnifiedContactPointEmail", "unified_contact_point_email",
-      "UnifiedContactPointPhone", "unified_contact_point_phone",
-      "UnifiedContactPointAddress", "unified_contact_point_address");
+  /** Unified tables segments can relate to (the contact points), named as in insights' SQL. */
+  static final Map<String, String> UNIFIED_RELATED = io.lakecdp.insights.InsightCompiler.UNIFIED_VIEWS.entrySet().stream()
+      .filter(e -> e.getKey().startsWith("UnifiedContactPoint"))
+      .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
 
   private static String memberKeyOfInsights(String segmentOn) {
     return segmentOn.equals(SegmentDefinition.UNIFIED_INDIVIDUAL) ? "unified_id" : "individual_id";
@@ -324,7 +323,7 @@ final class SegmentCompiler {
     return cond;
   }
 
-  private Dataset<Row> insightValues(List<SegmentDefinition> batch, String on, String insight, List<Node.Insight> leaves) {
+  private Dataset<Row> insightValues(String on, String insight, List<Node.Insight> leaves) {
     List<Column> cols = new ArrayList<>();
     cols.add(functions.col(memberKeyOfInsights(on)).as(MEMBER));
     for (Node.Insight i : leaves) {

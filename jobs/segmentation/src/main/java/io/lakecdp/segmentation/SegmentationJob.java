@@ -75,7 +75,7 @@ public final class SegmentationJob {
   }
 
   /** Segments with their members computed: (segment_id, member_id, holdout). */
-  record Computed(Dataset<Row> members, SegmentCompiler compiler, Map<String, SegmentCompiler.Compiled> compiled) {}
+  record Computed(Dataset<Row> members, Map<String, SegmentCompiler.Compiled> compiled) {}
 
   /** Computes the named segments (and the ones they refer to); nothing is written. */
   Computed compute(List<String> ids) {
@@ -130,7 +130,7 @@ public final class SegmentationJob {
                 functions.lit(10_000L)).lt(Math.round(pct * 100))).otherwise(holdout);
       }
     }
-    return new Computed(members.withColumn("holdout", holdout), compiler, compiled);
+    return new Computed(members.withColumn("holdout", holdout), compiled);
   }
 
   private static SegmentDefinition withSegmentOn(SegmentDefinition s, String on) {
