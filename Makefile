@@ -7,11 +7,12 @@ DEMO_TENANT ?= demo
 MASTER ?= local[*]
 export LAKECDP_WAREHOUSE ?= $(CURDIR)/warehouse
 export LAKECDP_LANDING ?= $(CURDIR)/landing
+export LAKECDP_EXPORTS ?= file://$(CURDIR)/exports
 
 .PHONY: help build demo demo-data test bench clean
 
 help:
-	@echo "make demo    build, generate the demo tenant ($(DEMO_PEOPLE) people), ingest, resolve identities, compute insights, publish segments, print what landed"
+	@echo "make demo    build, generate the demo tenant ($(DEMO_PEOPLE) people), ingest, resolve identities, compute insights, publish and activate segments, print what landed"
 	@echo "make test    run every test (unit and end-to-end); what CI runs"
 	@echo "make bench   run the benchmarks (not part of the tests); figures go to docs/BENCHMARKS.md"
 	@echo "make build   build the job jars without running tests"
@@ -34,6 +35,7 @@ demo: demo-data
 	scripts/lakecdp-submit identity-resolution --tenant $(DEMO_TENANT) --master '$(MASTER)'
 	scripts/lakecdp-submit calculated-insights --tenant $(DEMO_TENANT) --master '$(MASTER)'
 	scripts/lakecdp-submit segmentation publish --tenant $(DEMO_TENANT) --as-of 2025-12-01 --master '$(MASTER)'
+	scripts/lakecdp-submit activation --tenant $(DEMO_TENANT) --master '$(MASTER)'
 	scripts/lakecdp-submit inspect --tenant $(DEMO_TENANT) --master '$(MASTER)'
 
 test:
@@ -43,7 +45,9 @@ bench: build
 	scripts/bench-dlo-write.sh
 	scripts/bench-identity.sh
 	scripts/bench-segmentation.sh
+	scripts/bench-activation.sh
+	scripts/bench-ingest-stream.sh
 
 clean:
 	$(MVN) -q clean
-	rm -rf warehouse landing bench-work
+	rm -rf warehouse landing exports bench-work

@@ -159,6 +159,42 @@ class IdentityResolutionEndToEndTest {
         high.count());
   }
 
+  @Test
+  @Order(5)
+  void activationOfTheDemoTenant(@TempDir Path exports) throws Exception {
+    SparkSession spark = TestSpark.session();
+    Path activations = conf.resolve("tenants").resolve(TENANT).resolve("activations");
+    try (var files = Files.list(activations)) {
+      for (Path f : files.toList()) {
+        Files.writeString(f, Files.readString(f).replace("${LAKECDP_EXPORTS:-file:///tmp/lakecdp-exports}",
+            exports.toUri().toString()));
+      }
+    }
+    JobRun run = JobRun.of(new io.lakecdp.activation.ActivationCommand(), "--tenant", TENANT, "--conf", conf.toString(),
+        "--run-id", "act-1");
+    assertEquals(0, run.exitCode(), run.err());
+    for (String activation : java.util.List.of("loyal_buyers_email", "high_value_ads")) {
+      JsonNode details = run.summary().at("/details/" + activation);
+      JsonNode manifest = io.lakecdp.common.job.Json.mapper().readTree(
+          Files.readString(exports.resolve("demo").resolve(activation).resolve("act-1").resolve("_manifest.json")));
+      String segment = manifest.get("segment").asText();
+      long members = spark.table("lake." + TENANT + "_seg.membership_latest")
+          .filter(functions.col("segment_id").equalTo(segment).and(functions.not(functions.col("holdout")))).count();
+      assertTrue(members > 0, segment);
+      assertEquals(members, manifest.get("rows").asLong() + details.get("skipped_consent").asLong()
+          + details.get("skipped_no_contact_point").asLong(), activation + ": every member sent or counted as skipped");
+      long filed = 0;
+      for (JsonNode f : manifest.get("files")) {
+        assertTrue(Files.size(exports.resolve("demo").resolve(activation).resolve("act-1").resolve(f.get("path").asText()))
+            == f.get("bytes").asLong(), f.toString());
+        filed += f.get("rows").asLong();
+      }
+      assertEquals(manifest.get("rows").asLong(), filed);
+    }
+    assertTrue(run.summary().at("/details/loyal_buyers_email/skipped_consent").asLong() > 0,
+        "web sign-ups without marketing opt-in are left out");
+  }
+
   private static Map<String, String> ids() {
     Map<String, String> m = new java.util.HashMap<>();
     link().collectAsList().forEach(r -> m.put(r.getString(0), r.getString(1)));

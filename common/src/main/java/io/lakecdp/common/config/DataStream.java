@@ -15,6 +15,7 @@ import org.apache.spark.sql.types.DataTypes;
  * @param path landing folder of the data files (absolute, or joined to the landing root)
  * @param deletesPath optional landing folder of files that list primary keys to delete
  * @param options format options: {@code delimiter}, {@code quote}, {@code escape} for CSV
+ * @param streaming how the streaming ingest job reads it: a Kafka topic, or (without {@code kafka:}) the landing folder
  */
 public record DataStream(
     String name,
@@ -30,11 +31,12 @@ public record DataStream(
     long maxRecordBytes,
     Map<String, String> options,
     String mergeMode,
-    Map<String, FieldSpec> fields) {
+    Map<String, FieldSpec> fields,
+    StreamingSource streaming) {
 
   private static final Set<String> KEYS = Set.of("format", "path", "refresh", "primaryKey",
       "lastModified", "deleteFlag", "deletes", "schemaEvolution", "maxRecordBytes", "options",
-      "mergeMode", "fields", "description");
+      "mergeMode", "fields", "description", "kafka", "streaming");
   private static final Set<String> CSV_OPTIONS = Set.of("delimiter", "quote", "escape");
 
   public DataStream {
@@ -52,7 +54,14 @@ public record DataStream(
     }
     node.allowOnly(KEYS);
     SourceFormat format = node.required("format").asEnum(SourceFormat.class, null);
-    String path = EnvConfig.resolvePath(java.nio.file.Path.of(landingRoot), node.required("path").asString());
+    boolean kafka = !node.get("kafka").isMissing();
+    if (kafka && !node.get("path").isMissing()) {
+      throw node.get("path").error("a stream reads either a landing folder (path) or a Kafka topic (kafka), not both");
+    }
+    if (kafka && format != SourceFormat.JSON) {
+      throw node.get("format").error("Kafka record values are read as JSON: format must be json");
+    }
+    String path = kafka ? null : EnvConfig.resolvePath(java.nio.file.Path.of(landingRoot), node.required("path").asString());
     RefreshMode refresh = node.get("refresh").asEnum(RefreshMode.class, RefreshMode.UPSERT);
 
     Map<String, FieldSpec> fields = new LinkedHashMap<>();
@@ -118,7 +127,7 @@ public record DataStream(
     }
     return new DataStream(name, format, path, refresh, pk, lastModified, deleteFlag, deletesPath,
         deletesFormat, node.get("schemaEvolution").asEnum(SchemaEvolution.class, SchemaEvolution.ADD_COLUMNS),
-        maxBytes, options, mergeMode, fields);
+        maxBytes, options, mergeMode, fields, StreamingSource.read(node.get("kafka"), node.get("streaming"), fields));
   }
 
   private static String declaredField(YamlNode node, Map<String, FieldSpec> fields, String fallback) {
@@ -130,6 +139,11 @@ public record DataStream(
       throw node.error("field '" + name + "' is not a declared field (declared: " + String.join(", ", fields.keySet()) + ")");
     }
     return name;
+  }
+
+  /** Whether the stream is a Kafka topic (read only by the streaming ingest job). */
+  public boolean isKafka() {
+    return streaming != null && streaming.isKafka();
   }
 
   /** Declared fields in order. */

@@ -5,6 +5,9 @@ import picocli.CommandLine;
 
 /** Runs a job command from a {@code main} method: parse, run, stop Spark, exit with the job's code. */
 public final class JobMain {
+  private static final java.util.concurrent.CountDownLatch FINISHED = new java.util.concurrent.CountDownLatch(1);
+  private static volatile int finishedCode = ExitCodes.RUNTIME_FAILURE;
+
   private JobMain() {}
 
   /** Parses and runs; returns the exit code without exiting (what tests call). */
@@ -32,6 +35,25 @@ public final class JobMain {
     if (SparkSession.getDefaultSession().isDefined()) {
       SparkSession.getDefaultSession().get().stop();
     }
+    finishedCode = code;
+    FINISHED.countDown();
     System.exit(code);
+  }
+
+  /**
+   * For a shutdown hook of a job that stops gracefully on SIGTERM: waits until {@link #exit} has run the job to its
+   * end (summary printed, session stopped), then ends the JVM with the job's exit code rather than the signal's.
+   * Returns without halting when the job does not finish in time (or does not run through {@link #exit}).
+   */
+  public static void awaitExitAndHalt(long timeoutSeconds) {
+    try {
+      if (FINISHED.await(timeoutSeconds, java.util.concurrent.TimeUnit.SECONDS)) {
+        System.out.flush();
+        System.err.flush();
+        Runtime.getRuntime().halt(finishedCode);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

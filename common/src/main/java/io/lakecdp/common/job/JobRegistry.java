@@ -16,12 +16,16 @@ public final class JobRegistry {
         "Generate the demo tenant's landing files (deterministic, with realistic variation)"));
     add(new JobSpec("dlo-write", "jobs/dlo-write", "io.lakecdp.dlowrite.DloWriteMain", true,
         "Batch ingest: landing files of each data stream into Iceberg DLO tables"));
+    add(new JobSpec("ingest-stream", "jobs/ingest-stream", "io.lakecdp.ingeststream.IngestStreamCommand", true,
+        "Streaming ingest: landing folders and Kafka topics into DLO tables, on demand (AvailableNow) or continuously"));
     add(new JobSpec("identity-resolution", "jobs/identity-resolution", "io.lakecdp.identity.IdentityResolutionMain", true,
         "Unified profiles from source Individuals (match rules, Lucene candidates, stable ids); 'evaluate' measures rules"));
     add(new JobSpec("calculated-insights", "jobs/calculated-insights", "io.lakecdp.insights.InsightsCommand", true,
         "Calculated insights: Spark SQL over DMOs and unified tables, materialized as <tenant>_cio tables"));
     add(new JobSpec("segmentation", "jobs/segmentation", "io.lakecdp.segmentation.SegmentationCommand", true,
         "Segments: 'publish' membership (latest, history, runs); 'explain' a segment's conditions and counts"));
+    add(new JobSpec("activation", "jobs/activation", "io.lakecdp.activation.ActivationCommand", true,
+        "Activation: segment members with attributes and contact points, exported and delivered with DistCp"));
     add(new JobSpec("inspect", "jobs/dlo-write", "io.lakecdp.common.inspect.InspectMain", true,
         "Print a tenant's tables, row counts, quarantine and DMO counts"));
     add(new JobSpec("bench-dlo-write", "jobs/dlo-write", "io.lakecdp.dlowrite.bench.DloWriteBenchmark", true,
@@ -30,6 +34,8 @@ public final class JobRegistry {
         "Benchmark of identity resolution against an exact-match baseline (not part of the pipeline)"));
     add(new JobSpec("bench-segmentation", "jobs/segmentation", "io.lakecdp.segmentation.SegmentationBenchmark", true,
         "Benchmark of segment publishing against hand-written Spark SQL (not part of the pipeline)"));
+    add(new JobSpec("bench-activation", "jobs/activation", "io.lakecdp.activation.ActivationBenchmark", true,
+        "Benchmark of activation against a plain join + write, and DistCp against a plain copy (not part of the pipeline)"));
   }
 
   private JobRegistry() {}

@@ -24,6 +24,12 @@ public final class StandardModel {
   public static final String SALES_ORDER = "SalesOrder";
   public static final String SALES_ORDER_PRODUCT = "SalesOrderProduct";
   public static final String EMAIL_ENGAGEMENT = "EmailEngagement";
+  /**
+   * Reconciled fields of the unified individual ({@code <tenant>_unified.unified_individual}); each also has a
+   * {@code <field>_source} column naming the source record its value came from.
+   */
+  public static final java.util.List<String> UNIFIED_INDIVIDUAL_FIELDS = java.util.List.of("first_name", "last_name",
+      "birth_date", "email", "phone", "address", "city", "postal_code");
 
   private static final Map<String, DmoDefinition> DEFINITIONS = build();
 

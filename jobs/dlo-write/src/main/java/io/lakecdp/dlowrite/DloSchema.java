@@ -30,6 +30,8 @@ final class DloSchema {
   static final String SOURCE_FILE = "_source_file";
   static final String INGESTED_AT = "_ingested_at";
   static final String RUN_ID = "_run_id";
+  /** System columns of a DLO fed by Kafka: where each row's message came from. */
+  static final Map<String, DataType> KAFKA_COLUMNS = kafkaColumns();
   private static final Logger LOG = LoggerFactory.getLogger(DloSchema.class);
 
   private DloSchema() {}
@@ -40,10 +42,23 @@ final class DloSchema {
       f.add(DataTypes.createStructField(spec.name(), spec.type(), true));
     }
     extraColumns.forEach(c -> f.add(DataTypes.createStructField(c, DataTypes.StringType, true)));
+    if (stream.isKafka()) {
+      KAFKA_COLUMNS.forEach((c, t) -> f.add(DataTypes.createStructField(c, t, true)));
+    }
     f.add(DataTypes.createStructField(SOURCE_FILE, DataTypes.StringType, true));
     f.add(DataTypes.createStructField(INGESTED_AT, DataTypes.TimestampType, true));
     f.add(DataTypes.createStructField(RUN_ID, DataTypes.StringType, true));
     return new StructType(f.toArray(new StructField[0]));
+  }
+
+  private static Map<String, DataType> kafkaColumns() {
+    Map<String, DataType> m = new LinkedHashMap<>();
+    m.put("_kafka_key", DataTypes.StringType);
+    m.put("_kafka_topic", DataTypes.StringType);
+    m.put("_kafka_partition", DataTypes.IntegerType);
+    m.put("_kafka_offset", DataTypes.LongType);
+    m.put("_kafka_timestamp", DataTypes.TimestampType);
+    return java.util.Collections.unmodifiableMap(m);
   }
 
   static Map<String, String> tableProperties(DataStream stream) {

@@ -29,6 +29,11 @@ public final class DloWriteJob {
     int i = 0;
     for (DataStream stream : streams) {
       i++;
+      if (stream.isKafka()) {
+        LOG.info("[{}/{}] stream {}: Kafka topic {}, ingested by the ingest-stream job; skipped here", i, streams.size(),
+            stream.name(), stream.streaming().topic());
+        continue;
+      }
       LOG.info("[{}/{}] stream {} ({} {}, {})", i, streams.size(), stream.name(), stream.format().name().toLowerCase(),
           stream.path(), stream.refresh().name().toLowerCase());
       long start = System.currentTimeMillis();

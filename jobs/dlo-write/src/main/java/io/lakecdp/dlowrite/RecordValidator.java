@@ -67,6 +67,11 @@ final class RecordValidator {
     out.add(undeclared ? functions.col(SourceReader.VALUES)
         : functions.lit(null).cast(DataTypes.createArrayType(DataTypes.StringType)).as(SourceReader.VALUES));
     out.add(functions.col(SourceReader.EXTRA));
+    for (String c : dso.records().columns()) {
+      if (c.startsWith("_kafka_")) {
+        out.add(functions.col(c));  // system columns of Kafka records pass through
+      }
+    }
     return withRaw.select(out.toArray(new Column[0]));
   }
 

@@ -170,6 +170,45 @@ final class SourceReader {
     return new Dso(dso, List.of(df.columns()));
   }
 
+  /**
+   * DSO rows of raw messages: {@code raw} has {@code _file} (source, e.g. kafka://topic/partition), {@code _offset},
+   * {@code _value} (binary JSON) and any {@code _kafka_*} system columns, which are kept after the DSO columns.
+   */
+  static Dataset<Row> jsonRecords(SparkSession spark, DataStream stream, Dataset<Row> raw) {
+    List<String> declared = stream.fieldList().stream().map(io.lakecdp.common.config.FieldSpec::sourceName).toList();
+    JsonLineParser parser = new JsonLineParser(declared, stream.maxRecordBytes());
+    List<StructField> fields = new ArrayList<>(List.of(DSO_SCHEMA.fields()));
+    List<String> system = new ArrayList<>();
+    for (StructField f : raw.schema().fields()) {
+      if (f.name().startsWith("_kafka_")) {
+        fields.add(DataTypes.createStructField(f.name(), f.dataType(), true));
+        system.add(f.name());
+      }
+    }
+    int fileIdx = raw.schema().fieldIndex(FILE);
+    int offsetIdx = raw.schema().fieldIndex(OFFSET);
+    int valueIdx = raw.schema().fieldIndex("_value");
+    int[] systemIdx = system.stream().mapToInt(raw.schema()::fieldIndex).toArray();
+    JavaRDD<Row> rows = raw.javaRDD().map(r -> {
+      String file = r.getString(fileIdx);
+      long offset = r.getLong(offsetIdx);
+      byte[] value = r.isNullAt(valueIdx) ? new byte[0] : (byte[]) r.get(valueIdx);
+      Row dso = parser.parse(file, file, offset, new Text(value));
+      if (dso == null) {
+        dso = RowFactory.create(file, offset, "", "empty message: no JSON value", null, null);
+      }
+      Object[] out = new Object[DSO_SCHEMA.size() + systemIdx.length];
+      for (int i = 0; i < DSO_SCHEMA.size(); i++) {
+        out[i] = dso.get(i);
+      }
+      for (int i = 0; i < systemIdx.length; i++) {
+        out[DSO_SCHEMA.size() + i] = r.get(systemIdx[i]);
+      }
+      return RowFactory.create(out);
+    });
+    return spark.createDataFrame(rows, new StructType(fields.toArray(new StructField[0])));
+  }
+
   /** Turns one line of a file into a DSO row, or null to skip it (header, blank line). */
   interface LineParser extends java.io.Serializable {
     Row parse(String file, String filePath, long offset, Text line);

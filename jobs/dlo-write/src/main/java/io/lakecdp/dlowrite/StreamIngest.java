@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
@@ -67,6 +68,28 @@ public final class StreamIngest {
       LOG.info("Stream {}: no new files in {}", stream.name(), stream.path());
       return new StreamResult(stream.name(), "up_to_date", 0, 0, 0, 0, 0, List.of(), elapsed(start), null);
     }
+    return ingestFiles(data, deletes, ctx.runId() + ":" + stream.name(), Map.of(), null);
+  }
+
+  /** The files of this list that no commit of the DLO has ingested yet (by batch or streaming ingest). */
+  public List<LandingFile> notIngested(List<LandingFile> files) {
+    return pending(files, IngestLedger.read(lake, table));
+  }
+
+  /** Whether a commit of the DLO carries this batch id: the batch is in the table, exactly once. */
+  public boolean committed(String batchId) {
+    return lake.exists(table) && lake.hasCommit(table, IngestLedger.BATCH, batchId);
+  }
+
+  /**
+   * Ingests landing files as one batch: read, validate, quarantine the bad records, then one commit that
+   * changes the DLO and records the files and {@code batchId} (plus {@code tags}) in its summary.
+   *
+   * @param onValid called with the valid rows before the DLO commit (a streaming insight), or null
+   */
+  public StreamResult ingestFiles(List<LandingFile> data, List<LandingFile> deletes, String batchId,
+      Map<String, String> tags, Consumer<Dataset<Row>> onValid) {
+    long start = System.currentTimeMillis();
     LOG.info("Stream {}: {} new data file(s), {} new delete file(s), {} bytes", stream.name(), data.size(),
         deletes.size(), data.stream().mapToLong(LandingFile::length).sum() + deletes.stream().mapToLong(LandingFile::length).sum());
 
@@ -91,16 +114,44 @@ public final class StreamIngest {
       del = del.withColumn(OP, functions.lit("D")).withColumn(PRIO, functions.lit(1));
       validated = validated == null ? del : validated.unionByName(del, true);
     }
+    List<LandingFile> consumed = new ArrayList<>(data);
+    consumed.addAll(deletes);
+    return ingestValidated(validated, consumed, columns, batchId, tags, onValid, start);
+  }
+
+  /**
+   * Ingests records already in the Data Source Object shape ({@link #DSO_SCHEMA}, plus any {@code _kafka_*}
+   * system columns), such as a micro-batch of Kafka messages, as one batch.
+   */
+  public StreamResult ingestRecords(Dataset<Row> records, String batchId, Map<String, String> tags,
+      Consumer<Dataset<Row>> onValid) {
+    long start = System.currentTimeMillis();
+    List<String> declared = stream.fieldList().stream().map(FieldSpec::sourceName).toList();
+    Dataset<Row> validated = RecordValidator.validate(new SourceReader.Dso(records, declared), stream)
+        .withColumn(OP, opColumn()).withColumn(PRIO, functions.lit(0));
+    return ingestValidated(validated, List.of(), declared, batchId, tags, onValid, start);
+  }
+
+  /** Parses raw JSON records (Kafka values) into the DSO shape with the stream's parser; see {@link #DSO_SCHEMA}. */
+  public static Dataset<Row> jsonRecords(SparkSession spark, DataStream stream, Dataset<Row> raw) {
+    return SourceReader.jsonRecords(spark, stream, raw);
+  }
+
+  /** Columns of a Data Source Object row: source (file or topic/partition), offset, raw text, parse error, values. */
+  public static final org.apache.spark.sql.types.StructType DSO_SCHEMA = SourceReader.DSO_SCHEMA;
+
+  private StreamResult ingestValidated(Dataset<Row> validated, List<LandingFile> consumed, List<String> columns,
+      String batchId, Map<String, String> tags, Consumer<Dataset<Row>> onValid, long start) {
     validated = validated.persist(StorageLevel.MEMORY_AND_DISK());
     try {
-      return ingest(validated, data, deletes, columns, start);
+      return ingest(validated, consumed, columns, batchId, tags, onValid, start);
     } finally {
       validated.unpersist();
     }
   }
 
-  private StreamResult ingest(Dataset<Row> validated, List<LandingFile> data, List<LandingFile> deletes,
-      List<String> columns, long start) {
+  private StreamResult ingest(Dataset<Row> validated, List<LandingFile> consumed, List<String> columns, String batchId,
+      Map<String, String> tags, Consumer<Dataset<Row>> onValid, long start) {
     Map<String, Column> extras = extraColumns(validated, columns);
     List<String> changes = DloSchema.ensure(spark, lake, table, stream, List.copyOf(extras.keySet()));
 
@@ -123,22 +174,26 @@ public final class StreamIngest {
           validated.filter(functions.col(RecordValidator.REASON).isNotNull()));
     }
 
-    List<LandingFile> consumed = new ArrayList<>(data);
-    consumed.addAll(deletes);
     Map<String, String> commit = new LinkedHashMap<>();
     commit.put(Lake.RUN_ID, ctx.runId());
     commit.put(Lake.JOB, ctx.job());
     commit.put(IngestLedger.STREAM, stream.name());
-    commit.put(IngestLedger.BATCH, ctx.runId() + ":" + stream.name());
-    commit.put(IngestLedger.FILES, IngestLedger.encode(consumed));
+    commit.put(IngestLedger.BATCH, batchId);
+    if (!consumed.isEmpty()) {
+      commit.put(IngestLedger.FILES, IngestLedger.encode(consumed));
+    }
+    commit.putAll(tags);
 
     Dataset<Row> good = validated.filter(functions.col(RecordValidator.REASON).isNull());
+    if (onValid != null) {
+      onValid.accept(good.filter(functions.col(OP).equalTo("U")));
+    }
     long loaded = total - bad - deleteRequests;
     ctx.step((stream.refresh() == RefreshMode.UPSERT ? "merging into " : "replacing ") + table);
     applyBatch(good, extras, commit, bad > 0 && loaded == 0);
     markIfNoCommit(commit);
-    LOG.info("Stream {}: committed {} rows ({} delete requests) from {} file(s) to {} in {} ms", stream.name(),
-        loaded, deleteRequests, consumed.size(), table, elapsed(start));
+    LOG.info("Stream {}: committed {} rows ({} delete requests) from {} to {} in {} ms", stream.name(),
+        loaded, deleteRequests, consumed.isEmpty() ? "batch " + batchId : consumed.size() + " file(s)", table, elapsed(start));
     return new StreamResult(stream.name(), "loaded", consumed.size(), total, loaded, bad, deleteRequests, changes,
         elapsed(start), null);
   }
@@ -158,6 +213,12 @@ public final class StreamIngest {
       cols.add(value.as(column));
       names.add(column);
     });
+    if (stream.isKafka()) {
+      DloSchema.KAFKA_COLUMNS.forEach((name, type) -> {
+        cols.add(functions.col(name));
+        names.add(name);
+      });
+    }
     cols.add(functions.col(SourceReader.FILE).as(DloSchema.SOURCE_FILE));
     cols.add(functions.current_timestamp().as(DloSchema.INGESTED_AT));
     cols.add(functions.lit(ctx.runId()).as(DloSchema.RUN_ID));
@@ -310,7 +371,7 @@ public final class StreamIngest {
     Map<String, FieldSpec> keys = new LinkedHashMap<>();
     s.primaryKey().forEach(k -> keys.put(k, s.fields().get(k)));
     return new DataStream(s.name(), s.deletesFormat(), s.deletesPath(), s.refresh(), s.primaryKey(), null, null,
-        null, null, SchemaEvolution.IGNORE, s.maxRecordBytes(), s.options(), s.mergeMode(), keys);
+        null, null, SchemaEvolution.IGNORE, s.maxRecordBytes(), s.options(), s.mergeMode(), keys, null);
   }
 
   private static List<LandingFile> pending(List<LandingFile> files, IngestLedger ledger) {

@@ -14,8 +14,7 @@ import org.apache.spark.sql.functions;
  * came from.
  */
 final class Reconciler {
-  static final List<String> FIELDS = List.of("first_name", "last_name", "birth_date", "email", "phone", "address",
-      "city", "postal_code");
+  static final List<String> FIELDS = io.lakecdp.common.model.StandardModel.UNIFIED_INDIVIDUAL_FIELDS;
 
   private Reconciler() {}
 

@@ -1,0 +1,76 @@
+package io.lakecdp.activation;
+
+import io.lakecdp.common.config.ConfigException;
+import io.lakecdp.common.config.EnvConfig;
+import io.lakecdp.common.config.TenantConfig;
+import io.lakecdp.common.job.JobCommand;
+import io.lakecdp.common.job.JobContext;
+import io.lakecdp.common.job.JobMain;
+import io.lakecdp.common.job.JobResult;
+import io.lakecdp.segmentation.SegmentDefinition;
+import java.nio.file.Path;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Command line of the activation job. */
+@Command(name = "activation", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {
+        "Deliver segments: each conf/tenants/<tenant>/activations/<id>.yaml names a published segment, a target",
+        "(file://, hdfs:// or s3a://; credentials from the Hadoop/AWS provider chain), a format (csv, ndjson, parquet),",
+        "the attributes and contact points to send, consent rules and full or incremental refresh. Members are",
+        "written to a staging folder, copied with Hadoop DistCp to <target>/<run-id>/, and a _manifest.json (files,",
+        "rows, SHA-256 checksums) is written last: a reader that sees it knows the export is complete. Holdout",
+        "members are never sent. Each run is recorded in <tenant>_act.activation_runs; rerunning a run id that",
+        "delivered does nothing. Exit 2 on a bad definition before any work; exit 1 if a delivery fails."})
+public class ActivationCommand extends JobCommand {
+  @Option(names = "--activation", split = ",", paramLabel = "ID",
+      description = "Only these activations (default: every activation of the tenant).")
+  List<String> only;
+
+  @Option(names = "--staging", paramLabel = "URI",
+      description = "Where exports are staged before the copy (default: <warehouse>/_staging/activation).")
+  String staging;
+
+  private List<ActivationDefinition> activations;
+
+  @Override
+  protected String jobName() {
+    return "activation";
+  }
+
+  @Override
+  protected void validate(EnvConfig env, TenantConfig tenant) {
+    List<ActivationDefinition> all = ActivationDefinition.loadAll(tenant.dir(), tenant.dmos(), System::getenv);
+    Path dir = tenant.dir().resolve("activations");
+    for (ActivationDefinition a : all) {
+      SegmentDefinition segment = SegmentDefinition.load(tenant.dir().resolve("segments").resolve(a.segment() + ".yaml"));
+      if (!segment.segmentOn().equals(SegmentDefinition.UNIFIED_INDIVIDUAL)) {
+        throw new ConfigException(a.file().toString(), "segment", "segment '" + a.segment() + "' is on "
+            + segment.segmentOn() + "; activations send unified individuals");
+      }
+    }
+    if (only != null) {
+      for (String id : only) {
+        if (all.stream().noneMatch(a -> a.id().equals(id))) {
+          throw new ConfigException(dir.toString(), "--activation", "no activation '" + id + "' (activations: "
+              + String.join(", ", all.stream().map(ActivationDefinition::id).toList()) + ")");
+        }
+      }
+      all = all.stream().filter(a -> only.contains(a.id())).toList();
+    }
+    if (all.isEmpty()) {
+      throw new ConfigException(dir.toString(), "", "no activations defined (add <id>.yaml files)");
+    }
+    activations = all;
+  }
+
+  @Override
+  protected JobResult execute(JobContext ctx) {
+    return new ActivationJob(ctx, activations, staging).run();
+  }
+
+  public static void main(String[] args) {
+    JobMain.exit(new ActivationCommand(), args);
+  }
+}

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Benchmark of activation against a plain Spark join + write measured in the same JVM, and of the DistCp
+# delivery step against a plain FileSystem copy (the export's files, and 1,000 small files).
+#   scripts/bench-activation.sh [--members N] [--small-files N] [--work DIR]
+# Defaults: 1,000,000 members with 10 attributes and an e-mail. The data is generated once per size under
+# bench-work/activation/ (git-ignored). Prints a Markdown table (docs/BENCHMARKS.md).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+[[ -f jobs/activation/target/servers/s3mock-exec.jar ]] || mvn -B -q -pl jobs/activation dependency:copy@s3mock
+exec scripts/lakecdp-submit bench-activation --master "${BENCH_MASTER:-local[*]}" \
+  --driver-memory "${BENCH_DRIVER_MEMORY:-8g}" "$@"
