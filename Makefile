@@ -9,7 +9,7 @@ export LAKECDP_WAREHOUSE ?= $(CURDIR)/warehouse
 export LAKECDP_LANDING ?= $(CURDIR)/landing
 export LAKECDP_EXPORTS ?= file://$(CURDIR)/exports
 
-.PHONY: help build demo demo-data test bench clean
+.PHONY: help build demo demo-data test bench clean airflow-json
 
 help:
 	@echo "make demo    build, generate the demo tenant ($(DEMO_PEOPLE) people), ingest, resolve identities, compute insights, publish and activate segments, print what landed"
@@ -31,14 +31,13 @@ demo-data: build
 
 # The demo data's dates run through November 2025: segments' relative windows are taken as of 2025-12-01.
 demo: demo-data
-	scripts/lakecdp-submit dlo-write --tenant $(DEMO_TENANT) --master '$(MASTER)'
-	scripts/lakecdp-submit identity-resolution --tenant $(DEMO_TENANT) --master '$(MASTER)'
-	scripts/lakecdp-submit calculated-insights --tenant $(DEMO_TENANT) --master '$(MASTER)'
-	scripts/lakecdp-submit segmentation publish --tenant $(DEMO_TENANT) --as-of 2025-12-01 --master '$(MASTER)'
-	scripts/lakecdp-submit activation --tenant $(DEMO_TENANT) --master '$(MASTER)'
+	scripts/lakecdp-submit pipeline --tenant $(DEMO_TENANT) --as-of 2025-12-01 --master '$(MASTER)'
 	scripts/lakecdp-submit inspect --tenant $(DEMO_TENANT) --master '$(MASTER)'
+	scripts/lakecdp-submit report --tenant $(DEMO_TENANT) --master '$(MASTER)' --out reports/$(DEMO_TENANT).html
 
+# The end-to-end tests render the HTML report in Debian's chromium: scripts/test-tools.sh installs it when missing.
 test:
+	scripts/test-tools.sh
 	$(MVN) verify
 
 bench: build
@@ -48,6 +47,10 @@ bench: build
 	scripts/bench-activation.sh
 	scripts/bench-ingest-stream.sh
 
+# The pipeline as the Airflow DAG reads it (a test checks it matches the job registry).
+airflow-json: build
+	java -cp common/target/lakecdp-common.jar io.lakecdp.common.job.JobRegistry pipeline | python3 -m json.tool > scripts/airflow/lakecdp_pipeline.json
+
 clean:
 	$(MVN) -q clean
-	rm -rf warehouse landing exports bench-work
+	rm -rf warehouse landing exports reports bench-work

@@ -195,6 +195,50 @@ class IdentityResolutionEndToEndTest {
         "web sign-ups without marketing opt-in are left out");
   }
 
+  @Test
+  @Order(6)
+  void htmlReportRendersInAHeadlessBrowser(@TempDir Path dir) throws Exception {
+    Path page = dir.resolve("report.html");
+    JobRun run = JobRun.of(new io.lakecdp.common.inspect.ReportCommand(), "--tenant", TENANT, "--conf", conf.toString(),
+        "--out", page.toString());
+    assertEquals(0, run.exitCode(), run.err());
+    String html = Files.readString(page);
+    for (String expected : java.util.List.of("Last run of each stage", "identity-resolution", "consolidation rate",
+        "loyal_buyers", "loyal_buyers_email", "<svg")) {
+      assertTrue(html.contains(expected), "report lacks " + expected);
+    }
+    assertTrue(!html.contains("<script") && !html.contains("http://") && !html.contains("https://"),
+        "the page is self-contained");
+    String chromium = java.util.stream.Stream.of("chromium", "chromium-browser", "google-chrome")
+        .filter(c -> java.util.stream.Stream.of(System.getenv("PATH").split(":"))
+            .anyMatch(d -> Files.isExecutable(Path.of(d, c))))
+        .findFirst().orElseThrow(() -> new AssertionError("no chromium on PATH: run scripts/test-tools.sh (make test does)"));
+    Path png = dir.resolve("report.png");
+    Process p = new ProcessBuilder(chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+        "--window-size=1100,1600", "--screenshot=" + png, page.toUri().toString()).redirectErrorStream(true).start();
+    String log = new String(p.getInputStream().readAllBytes());
+    assertTrue(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS) && Files.exists(png), log);
+    java.awt.image.BufferedImage image = javax.imageio.ImageIO.read(png.toFile());
+    int bars = 0;
+    java.util.Set<Integer> colors = new java.util.HashSet<>();
+    for (int x = 0; x < image.getWidth(); x++) {
+      for (int y = 0; y < image.getHeight(); y++) {
+        int rgb = image.getRGB(x, y) & 0xFFFFFF;
+        colors.add(rgb);
+        if (rgb == 0x3b6ea5) {
+          bars++;
+        }
+      }
+    }
+    assertTrue(colors.size() > 20, "the screenshot is not blank (" + colors.size() + " colours)");
+    assertTrue(bars > 2000, "the SVG bar charts are drawn (" + bars + " pixels of the bar colour)");
+    Process dom = new ProcessBuilder(chromium, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom",
+        page.toUri().toString()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    String rendered = new String(dom.getInputStream().readAllBytes());
+    assertTrue(dom.waitFor(120, java.util.concurrent.TimeUnit.SECONDS));
+    assertTrue(rendered.contains("consolidation rate") && rendered.contains("Population by publish"), rendered);
+  }
+
   private static Map<String, String> ids() {
     Map<String, String> m = new java.util.HashMap<>();
     link().collectAsList().forEach(r -> m.put(r.getString(0), r.getString(1)));

@@ -28,15 +28,34 @@ public final class JobRegistry {
         "Activation: segment members with attributes and contact points, exported and delivered with DistCp"));
     add(new JobSpec("inspect", "jobs/dlo-write", "io.lakecdp.common.inspect.InspectMain", true,
         "Print a tenant's tables, row counts, quarantine and DMO counts"));
+    add(new JobSpec("report", "jobs/dlo-write", "io.lakecdp.common.inspect.ReportCommand", true,
+        "Write a self-contained HTML run report: stage runs, identity consolidation, segment populations, deliveries"));
     add(new JobSpec("bench-dlo-write", "jobs/dlo-write", "io.lakecdp.dlowrite.bench.DloWriteBenchmark", true,
         "Benchmark of batch ingest against plain Spark baselines (not part of the pipeline)"));
     add(new JobSpec("bench-identity", "jobs/identity-resolution", "io.lakecdp.identity.IdentityBenchmark", true,
         "Benchmark of identity resolution against an exact-match baseline (not part of the pipeline)"));
     add(new JobSpec("bench-segmentation", "jobs/segmentation", "io.lakecdp.segmentation.SegmentationBenchmark", true,
         "Benchmark of segment publishing against hand-written Spark SQL (not part of the pipeline)"));
+    add(new JobSpec("bench-ingest-stream", "jobs/ingest-stream", "io.lakecdp.ingeststream.StreamingBenchmark", true,
+        "Benchmark of streaming ingest against a plain batch read + append, and Kafka throughput and latency"));
     add(new JobSpec("bench-activation", "jobs/activation", "io.lakecdp.activation.ActivationBenchmark", true,
         "Benchmark of activation against a plain join + write, and DistCp against a plain copy (not part of the pipeline)"));
   }
+
+  /**
+   * A stage of the pipeline: the job it runs, fixed arguments, and when it applies ({@code null}: always;
+   * {@code kafka}: the tenant has Kafka streams; {@code activations}: the tenant has activations).
+   */
+  public record Stage(String name, String job, java.util.List<String> args, String when) {}
+
+  /** The pipeline in dependency order; the launcher, the Airflow DAG and the EMR steps all read it. */
+  public static final java.util.List<Stage> PIPELINE = java.util.List.of(
+      new Stage("ingest", "dlo-write", java.util.List.of(), null),
+      new Stage("ingest-stream", "ingest-stream", java.util.List.of("--trigger", "available-now"), "kafka"),
+      new Stage("identity-resolution", "identity-resolution", java.util.List.of(), null),
+      new Stage("calculated-insights", "calculated-insights", java.util.List.of(), null),
+      new Stage("segmentation", "segmentation", java.util.List.of("publish"), null),
+      new Stage("activation", "activation", java.util.List.of(), "activations"));
 
   private JobRegistry() {}
 
@@ -79,11 +98,77 @@ public final class JobRegistry {
         }
       }
       case "json" -> System.out.println(toJson());
+      case "pipeline" -> System.out.println(pipelineJson());
+      case "pipeline-stages" -> PIPELINE.forEach(st -> System.out.println(st.name() + " " + st.job() + " "
+          + (st.when() == null ? "always" : st.when()) + (st.args().isEmpty() ? "" : " " + String.join(" ", st.args()))));
+      case "emr-steps" -> {
+        if (args.length < 3) {
+          System.err.println("usage: JobRegistry emr-steps TENANT ARTIFACTS_URI [RUN_ID] [ACTIVE_STAGE...]");
+          System.exit(ExitCodes.INVALID_INPUT);
+        }
+        java.util.List<String> stages = args.length > 4 ? java.util.List.of(args).subList(4, args.length) : null;
+        System.out.println(emrSteps(args[1], args[2], args.length > 3 ? args[3] : "{{run_id}}", stages));
+      }
       default -> {
-        System.err.println("usage: JobRegistry list|resolve NAME|json");
+        System.err.println("usage: JobRegistry list|resolve NAME|json|pipeline|pipeline-stages|emr-steps TENANT ARTIFACTS_URI");
         System.exit(ExitCodes.INVALID_INPUT);
       }
     }
+  }
+
+  /** The pipeline as JSON (what the Airflow DAG reads). */
+  public static String pipelineJson() {
+    StringBuilder sb = new StringBuilder("[");
+    for (Stage st : PIPELINE) {
+      JobSpec j = get(st.job());
+      if (sb.length() > 1) {
+        sb.append(',');
+      }
+      sb.append("{\"stage\":").append(quote(st.name())).append(",\"job\":").append(quote(j.name()))
+          .append(",\"mainClass\":").append(quote(j.mainClass())).append(",\"jar\":").append(quote(j.jarPath()))
+          .append(",\"args\":").append(quoteAll(st.args())).append(",\"when\":")
+          .append(st.when() == null ? "null" : quote(st.when())).append('}');
+    }
+    return sb.append(']').toString();
+  }
+
+  /**
+   * Steps for {@code aws emr add-steps --cluster-id j-... --steps file://steps.json}: one spark-submit per stage in
+   * cluster deploy mode, with the job jars under {@code <artifacts>/jars/} and the configuration the bootstrap
+   * action copied to {@code /etc/lakecdp/conf} on every node.
+   */
+  public static String emrSteps(String tenant, String artifacts, String runId, java.util.List<String> only) {
+    String root = artifacts.replaceAll("/+$", "");
+    StringBuilder sb = new StringBuilder("[\n");
+    boolean first = true;
+    for (Stage st : PIPELINE) {
+      if (only != null && !only.contains(st.name())) {
+        continue;
+      }
+      JobSpec j = get(st.job());
+      java.util.List<String> a = new java.util.ArrayList<>(java.util.List.of("spark-submit", "--deploy-mode", "cluster",
+          "--class", j.mainClass(), root + "/jars/" + j.jarPath().substring(j.jarPath().lastIndexOf('/') + 1)));
+      a.addAll(st.args());
+      a.addAll(java.util.List.of("--tenant", tenant, "--conf", "/etc/lakecdp/conf", "--env", "emr",
+          "--run-id", runId + "-" + st.name()));
+      sb.append(first ? "" : ",\n").append("  {\"Type\": \"CUSTOM_JAR\", \"Name\": ")
+          .append(quote("lakecdp " + tenant + " " + st.name())).append(", \"ActionOnFailure\": \"CANCEL_AND_WAIT\", ")
+          .append("\"Jar\": \"command-runner.jar\", \"Args\": ").append(quoteAll(a)).append('}');
+      first = false;
+    }
+    return sb.append("\n]").toString();
+  }
+
+  private static String quote(String s) {
+    return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+  }
+
+  private static String quoteAll(java.util.List<String> items) {
+    StringBuilder sb = new StringBuilder("[");
+    for (String i : items) {
+      sb.append(sb.length() > 1 ? ", " : "").append(quote(i));
+    }
+    return sb.append(']').toString();
   }
 
   static String toJson() {

@@ -17,7 +17,17 @@ public interface JobResult {
 
   /** A result of fixed figures. */
   static JobResult of(long rowsIn, long rowsOut, Map<String, Object> details) {
+    return of(rowsIn, rowsOut, 0, details);
+  }
+
+  /** A result of fixed figures, with records quarantined. */
+  static JobResult of(long rowsIn, long rowsOut, long rowsQuarantined, Map<String, Object> details) {
     return new JobResult() {
+      @Override
+      public long rowsQuarantined() {
+        return rowsQuarantined;
+      }
+
       @Override
       public long rowsIn() {
         return rowsIn;

@@ -28,4 +28,39 @@ class JobRegistryTest {
       assertTrue(job.get("jar").asText().startsWith(module + "/target/"), job.toString());
     }
   }
+
+  @Test
+  void pipelineStagesAreRegisteredJobsInDependencyOrder() throws Exception {
+    JsonNode stages = Json.mapper().readTree(JobRegistry.pipelineJson());
+    java.util.List<String> names = new java.util.ArrayList<>();
+    for (JsonNode st : stages) {
+      JobSpec job = JobRegistry.get(st.get("job").asText());
+      assertEquals(job.mainClass(), st.get("mainClass").asText());
+      assertEquals(job.jarPath(), st.get("jar").asText());
+      names.add(st.get("stage").asText());
+    }
+    assertEquals(java.util.List.of("ingest", "ingest-stream", "identity-resolution", "calculated-insights", "segmentation",
+        "activation"), names);
+  }
+
+  @Test
+  void emrStepsRunEachStageWithItsRegisteredClassAndJar() throws Exception {
+    JsonNode steps = Json.mapper().readTree(JobRegistry.emrSteps("acme", "s3://bucket/lakecdp/", "r1", null));
+    assertEquals(JobRegistry.PIPELINE.size(), steps.size());
+    for (int i = 0; i < steps.size(); i++) {
+      JobRegistry.Stage stage = JobRegistry.PIPELINE.get(i);
+      JobSpec job = JobRegistry.get(stage.job());
+      JsonNode step = steps.get(i);
+      assertEquals("command-runner.jar", step.get("Jar").asText());
+      java.util.List<String> args = new java.util.ArrayList<>();
+      step.get("Args").forEach(a -> args.add(a.asText()));
+      assertEquals(java.util.List.of("spark-submit", "--deploy-mode", "cluster", "--class", job.mainClass(),
+          "s3://bucket/lakecdp/jars/" + Path.of(job.jarPath()).getFileName()), args.subList(0, 6));
+      assertEquals(stage.args(), args.subList(6, 6 + stage.args().size()));
+      assertEquals("acme", args.get(args.indexOf("--tenant") + 1));
+      assertEquals("r1-" + stage.name(), args.get(args.indexOf("--run-id") + 1));
+    }
+    assertEquals(2, Json.mapper().readTree(JobRegistry.emrSteps("acme", "s3://b", "r1",
+        java.util.List.of("segmentation", "activation"))).size());
+  }
 }

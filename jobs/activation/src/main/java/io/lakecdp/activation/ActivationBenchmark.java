@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.lakecdp.common.config.EnvConfig;
 import io.lakecdp.common.job.JobMain;
 import io.lakecdp.common.job.Json;
+import io.lakecdp.common.local.S3MockServer;
 import io.lakecdp.common.spark.SparkSessions;
 import java.io.OutputStream;
 import java.io.PrintWriter;
@@ -108,57 +109,17 @@ public final class ActivationBenchmark implements Callable<Integer> {
     org.apache.hadoop.fs.Path smallPath = new org.apache.hadoop.fs.Path(small.toUri());
     copies(smallFiles + " small files (1 KB each)", delivery, hadoop, smallPath, smallFiles);
     if (Files.isRegularFile(s3mockJar)) {
-      Process s3 = startS3Mock(hadoop);
-      try {
+      try (S3MockServer s3 = S3MockServer.start(work.resolve("s3mock"), s3mockJar, "bench")) {
+        s3.s3aSettings().forEach(hadoop::set);
         Delivery toS3 = new Delivery(hadoop);
         copies("the export's files to S3 (S3Mock, S3A)", toS3, hadoop, delivered, files);
         copies(smallFiles + " small files to S3 (S3Mock, S3A)", toS3, hadoop, smallPath, smallFiles);
-      } finally {
-        s3.destroy();
-        s3.waitFor();
       }
     } else {
       log("no S3Mock jar at %s: the copies to S3 are left out", s3mockJar);
     }
     report.forEach(System.out::println);
     return 0;
-  }
-
-  /** Starts S3Mock on a free port with a bucket {@code bench} and points S3A at it. */
-  private Process startS3Mock(Configuration hadoop) throws Exception {
-    int port;
-    try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      port = socket.getLocalPort();
-    }
-    int https;
-    try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      https = socket.getLocalPort();
-    }
-    Path root = work.resolve("s3mock");
-    Files.createDirectories(root.resolve("store"));
-    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
-        "-jar", s3mockJar.toAbsolutePath().toString(), "--com.adobe.testing.s3mock.store.root=" + root.resolve("store"),
-        "--com.adobe.testing.s3mock.store.initial-buckets=bench", "--server.address=127.0.0.1", "--http.port=" + port,
-        "--server.port=" + https).redirectErrorStream(true).redirectOutput(work.resolve("s3mock.log").toFile()).start();
-    java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
-    for (int i = 0; i < 240; i++) {
-      try {
-        if (client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/")).build(),
-            java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-          break;
-        }
-      } catch (java.io.IOException e) {
-        Thread.sleep(250);
-      }
-    }
-    hadoop.set("fs.s3a.endpoint", "http://127.0.0.1:" + port);
-    hadoop.set("fs.s3a.endpoint.region", "us-east-1");
-    hadoop.set("fs.s3a.path.style.access", "true");
-    hadoop.set("fs.s3a.connection.ssl.enabled", "false");
-    hadoop.set("fs.s3a.access.key", "bench");
-    hadoop.set("fs.s3a.secret.key", "bench");
-    hadoop.set("fs.s3a.aws.credentials.provider", "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider");
-    return p;
   }
 
   /** DistCp (as the job runs it) vs FileUtil.copy of the same folder, each to a fresh folder (local, or S3 when it says so). */

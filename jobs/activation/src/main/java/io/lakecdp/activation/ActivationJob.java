@@ -206,7 +206,9 @@ public final class ActivationJob {
         if (removed != null) {
           removals = write(a, removed, new Path(export, "removals"), -1);
         }
-        current.select(MEMBER, ROW_HASH).write().mode(SaveMode.Overwrite).parquet(stateDir.toString());
+        if (keepsState(a)) {
+          current.select(MEMBER, ROW_HASH).write().mode(SaveMode.Overwrite).parquet(stateDir.toString());
+        }
         stages.put("write", System.currentTimeMillis() - t);
 
         t = System.currentTimeMillis();
@@ -236,12 +238,14 @@ public final class ActivationJob {
       }
 
       t = System.currentTimeMillis();
-      Dataset<Row> state = delivered && !exists(stateDir) ? current.select(MEMBER, ROW_HASH)
-          : spark.read().parquet(stateDir.toString());
-      lake.commitWith(Map.of(Lake.RUN_ID, ctx.runId(), Lake.JOB, ctx.job()), () -> {
-        state.writeTo(stateTable).using("iceberg").tableProperty("format-version", "2").createOrReplace();
-        return null;
-      });
+      if (keepsState(a)) {
+        Dataset<Row> state = delivered && !exists(stateDir) ? current.select(MEMBER, ROW_HASH)
+            : spark.read().parquet(stateDir.toString());
+        lake.commitWith(Map.of(Lake.RUN_ID, ctx.runId(), Lake.JOB, ctx.job()), () -> {
+          state.writeTo(stateTable).using("iceberg").tableProperty("format-version", "2").createOrReplace();
+          return null;
+        });
+      }
       long bytes = files.stream().mapToLong(Delivery.StagedFile::bytes).sum();
       recordRun(a, "succeeded", refresh, rows, removals, files.size(), bytes, m.skippedConsent(),
           m.skippedNoContactPoint(), m.holdout(), start, null);
@@ -254,6 +258,11 @@ public final class ActivationJob {
     } finally {
       m.release();
     }
+  }
+
+  /** Only incremental activations compare with what was delivered: full ones keep no per-member state. */
+  private static boolean keepsState(ActivationDefinition a) {
+    return a.refresh() == ActivationDefinition.Refresh.INCREMENTAL;
   }
 
   /** Incremental only after a successful run of the same definition whose state is kept; otherwise full. */
@@ -355,8 +364,9 @@ public final class ActivationJob {
     List<Column> cols = new ArrayList<>();
     cols.add(functions.col(MEMBER));
     a.columns().forEach(c -> cols.add(functions.col(c)));
-    cols.add(functions.xxhash64(functions.to_json(functions.struct(
-        a.columns().stream().map(functions::col).toArray(Column[]::new)))).as(ROW_HASH));
+    cols.add(keepsState(a) ? functions.xxhash64(functions.to_json(functions.struct(
+        a.columns().stream().map(functions::col).toArray(Column[]::new)))).as(ROW_HASH)
+        : functions.lit(0L).as(ROW_HASH));
     cols.add(optedOutFlag.as(OPTED_OUT));
     cols.add(hasContactPoint.as(HAS_CONTACT_POINT));
     Dataset<Row> cached = frame.select(cols.toArray(new Column[0])).persist(StorageLevel.MEMORY_AND_DISK());

@@ -146,30 +146,7 @@ public final class StreamingIngestJob {
     }
     details.put("trigger", continuous ? "processing-time" : "available-now");
     details.put("stopped_by_signal", stopRequested.get() && stopAfterMs == 0);
-    long quarantined = bad;
-    long rowsIn = in;
-    long rowsOut = out;
-    return new JobResult() {
-      @Override
-      public long rowsIn() {
-        return rowsIn;
-      }
-
-      @Override
-      public long rowsOut() {
-        return rowsOut;
-      }
-
-      @Override
-      public long rowsQuarantined() {
-        return quarantined;
-      }
-
-      @Override
-      public Map<String, Object> details() {
-        return details;
-      }
-    };
+    return JobResult.of(in, out, bad, details);
   }
 
   private StreamingQuery start(DataStream stream) {

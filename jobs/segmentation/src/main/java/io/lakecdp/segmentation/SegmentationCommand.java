@@ -69,10 +69,11 @@ public abstract class SegmentationCommand extends JobCommand {
       JobMain.exit(args[0].equals("publish") ? new PublishCommand() : new ExplainCommand(), rest);
       return;
     }
-    System.err.println("usage: segmentation publish --tenant T [--segment ID,...] [--as-of TIME]\n"
+    boolean help = args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"));
+    (help ? System.out : System.err).println("Usage: segmentation publish --tenant T [--segment ID,...] [--as-of TIME]\n"
         + "       segmentation explain --tenant T --segment ID [--member ID] [--as-of TIME]\n"
         + "(either with --help for every option)");
-    System.exit(io.lakecdp.common.job.ExitCodes.INVALID_INPUT);
+    System.exit(help ? io.lakecdp.common.job.ExitCodes.OK : io.lakecdp.common.job.ExitCodes.INVALID_INPUT);
   }
 
   /** {@code segmentation publish}. */

@@ -1,4 +1,4 @@
-package io.lakecdp.common.testing;
+package io.lakecdp.common.local;
 
 import java.io.IOException;
 import java.net.URI;
@@ -13,9 +13,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A real S3-compatible server on 127.0.0.1: Adobe S3Mock's runnable jar (resolved by Maven into the module's
- * target/servers, named by the system property {@code lakecdp.s3mock.jar}), reached through Hadoop's S3A
- * connector with path-style access, as on AWS.
+ * A real S3-compatible server on 127.0.0.1: Adobe S3Mock's runnable jar (resolved by Maven into the activation
+ * module's target/servers), reached through Hadoop's S3A connector with path-style access, as on AWS. For tests and
+ * benchmarks.
  */
 public final class S3MockServer implements AutoCloseable {
   private final ServerProcess process;
@@ -26,18 +26,28 @@ public final class S3MockServer implements AutoCloseable {
     this.port = port;
   }
 
-  /** Starts a server whose buckets live under {@code root}, with the given buckets created. */
+  /** As {@link #start(Path, Path, String...)}, with the jar named by the system property {@code lakecdp.s3mock.jar}. */
   public static S3MockServer start(Path root, String... buckets) {
     String jar = System.getProperty("lakecdp.s3mock.jar");
     if (jar == null || !Files.isRegularFile(Path.of(jar))) {
       throw new IllegalStateException("S3Mock jar not found (system property lakecdp.s3mock.jar = " + jar
           + "); the module's Maven build copies it to target/servers");
     }
+    return start(root, Path.of(jar), buckets);
+  }
+
+  /** Starts a server whose buckets live under {@code root}, with the given buckets created. */
+  public static S3MockServer start(Path root, Path jar, String... buckets) {
+    try {
+      Files.createDirectories(root.resolve("store"));
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
     int http = ServerProcess.freePort();
     int https = ServerProcess.freePort();
     HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     ServerProcess p = ServerProcess.start("S3Mock", List.of(ServerProcess.java(), "-Xmx256m", "-XX:TieredStopAtLevel=1",
-        "-XX:+UseSerialGC", "-jar", jar, "--com.adobe.testing.s3mock.store.root=" + root.resolve("store"),
+        "-XX:+UseSerialGC", "-jar", jar.toAbsolutePath().toString(), "--com.adobe.testing.s3mock.store.root=" + root.resolve("store"),
         "--com.adobe.testing.s3mock.store.initial-buckets=" + String.join(",", buckets),
         "--server.address=127.0.0.1", "--http.port=" + http, "--server.port=" + https),
         root.resolve("s3mock.log"), Duration.ofSeconds(90), () -> {

@@ -1,4 +1,4 @@
-package io.lakecdp.common.testing;
+package io.lakecdp.common.local;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,4 +1,4 @@
-package io.lakecdp.common.testing;
+package io.lakecdp.common.local;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -11,8 +11,9 @@ import java.util.UUID;
 
 /**
  * A real single-node Apache Kafka broker (KRaft mode, no ZooKeeper) on 127.0.0.1 with free ports, run in a JVM of its
- * own from the jars Maven resolved for {@code src/test/kafka-broker} (their classpath file is named by the system
+ * own from the jars Maven resolved for {@code src/test/kafka-broker} (tests name their classpath file with the system
  * property {@code lakecdp.kafka.classpath}). Topics are created on first use with {@code partitions} partitions.
+ * For tests and benchmarks; production brokers are the user's.
  */
 public final class KafkaBroker implements AutoCloseable {
   private final Path dir;
@@ -22,29 +23,34 @@ public final class KafkaBroker implements AutoCloseable {
   private final int partitions;
   private ServerProcess process;
 
-  private KafkaBroker(Path dir, int partitions) {
+  private KafkaBroker(Path dir, String classpath, int partitions) {
     this.dir = dir;
     this.partitions = partitions;
+    this.classpath = classpath;
+    this.port = ServerProcess.freePort();
+    this.controllerPort = ServerProcess.freePort();
+  }
+
+  /** Formats a fresh log folder under {@code dir} and starts a broker on the given classpath. */
+  public static KafkaBroker start(Path dir, String classpath, int partitions) {
+    KafkaBroker b = new KafkaBroker(dir, classpath, partitions);
+    b.format();
+    b.launch();
+    return b;
+  }
+
+  /** As {@link #start(Path, String, int)}, with the classpath file named by {@code lakecdp.kafka.classpath}. */
+  public static KafkaBroker start(Path dir, int partitions) {
     String file = System.getProperty("lakecdp.kafka.classpath");
     if (file == null || !Files.isRegularFile(Path.of(file))) {
       throw new IllegalStateException("Kafka broker classpath not found (system property lakecdp.kafka.classpath = "
           + file + "); the Maven module src/test/kafka-broker writes it");
     }
     try {
-      this.classpath = Files.readString(Path.of(file)).trim();
+      return start(dir, Files.readString(Path.of(file)).trim(), partitions);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    this.port = ServerProcess.freePort();
-    this.controllerPort = ServerProcess.freePort();
-  }
-
-  /** Formats a fresh log folder under {@code dir} and starts the broker. */
-  public static KafkaBroker start(Path dir, int partitions) {
-    KafkaBroker b = new KafkaBroker(dir, partitions);
-    b.format();
-    b.launch();
-    return b;
   }
 
   public String bootstrapServers() {
