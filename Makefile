@@ -9,13 +9,14 @@ export LAKECDP_WAREHOUSE ?= $(CURDIR)/warehouse
 export LAKECDP_LANDING ?= $(CURDIR)/landing
 export LAKECDP_EXPORTS ?= file://$(CURDIR)/exports
 
-.PHONY: help build demo demo-data test bench clean airflow-json
+.PHONY: help build demo demo-data test bench clean airflow-json cluster-test
 
 help:
 	@echo "make demo    build, generate the demo tenant ($(DEMO_PEOPLE) people), ingest, resolve identities, compute insights, publish and activate segments, print what landed"
-	@echo "make test    run every test (unit and end-to-end); what CI runs"
+	@echo "make test    run every test (unit, end-to-end, then the standalone-cluster test); what CI runs"
 	@echo "make bench   run the benchmarks (not part of the tests); figures go to docs/BENCHMARKS.md"
 	@echo "make build   build the job jars without running tests"
+	@echo "make cluster-test   identity resolution on a local standalone cluster (2 worker JVMs), one executor killed"
 	@echo "make clean   remove build output, the demo warehouse and landing files"
 
 build:
@@ -36,9 +37,11 @@ demo: demo-data
 	scripts/lakecdp-submit report --tenant $(DEMO_TENANT) --master '$(MASTER)' --out reports/$(DEMO_TENANT).html
 
 # The end-to-end tests render the HTML report in Debian's chromium: scripts/test-tools.sh installs it when missing.
+# Then identity resolution runs on a real standalone cluster of separate JVMs (scripts/cluster-test.sh, ~4-8 min).
 test:
 	scripts/test-tools.sh
 	$(MVN) verify
+	scripts/cluster-test.sh
 
 bench: build
 	scripts/bench-dlo-write.sh
@@ -46,6 +49,10 @@ bench: build
 	scripts/bench-segmentation.sh
 	scripts/bench-activation.sh
 	scripts/bench-ingest-stream.sh
+
+# A standalone master and two workers (separate JVMs) on 127.0.0.1: identity resolution with a killed executor.
+cluster-test: build
+	scripts/cluster-test.sh
 
 # The pipeline as the Airflow DAG reads it (a test checks it matches the job registry).
 airflow-json: build

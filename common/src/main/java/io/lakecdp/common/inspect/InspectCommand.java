@@ -21,6 +21,11 @@ import picocli.CommandLine.Command;
 public class InspectCommand extends JobCommand {
   private static final List<String> LAYERS = List.of("dlo", "unified", "cio", "seg", "act", "ops");
 
+  @picocli.CommandLine.Option(names = "--same-unified-as", paramLabel = "TENANT",
+      description = "Also compare this tenant's unified ids with another tenant's (record id -> unified id) and exit 1 "
+          + "when they differ: did two runs over the same input resolve identically (e.g. a cluster and a local run)?")
+  String otherTenant;
+
   @Override
   protected String jobName() {
     return "inspect";
@@ -70,8 +75,27 @@ public class InspectCommand extends JobCommand {
       dmoCounts.put(dmo, n);
       out.printf("  %-30s %,12d rows%n", dmo, n);
     }
-    out.flush();
     Map<String, Object> details = new LinkedHashMap<>();
+    if (otherTenant != null) {
+      TenantTables other = new TenantTables(tables.catalog(), otherTenant);
+      String mine = tables.unified("unified_link_individual");
+      String theirs = other.unified("unified_link_individual");
+      if (!spark.catalog().tableExists(mine) || !spark.catalog().tableExists(theirs)) {
+        throw new io.lakecdp.common.job.InvalidInputException("both " + mine + " and " + theirs + " must exist to compare");
+      }
+      var a = spark.table(mine).select("record_id", "unified_id");
+      var b = spark.table(theirs).select("record_id", "unified_id");
+      long differing = a.exceptAll(b).count() + b.exceptAll(a).count();
+      out.printf("== Unified ids of %s vs %s: %,d records, %,d rows differ%n", ctx.tenant().name(), otherTenant,
+          a.count(), differing);
+      details.put("unified_rows_differing", differing);
+      if (differing > 0) {
+        out.flush();
+        throw new io.lakecdp.common.job.JobFailedException(differing + " (record id, unified id) rows differ between "
+            + ctx.tenant().name() + " and " + otherTenant, JobResult.of(0, 0, details));
+      }
+    }
+    out.flush();
     details.put("tables", counts);
     details.put("quarantine", quarantine);
     details.put("dmos", dmoCounts);

@@ -49,7 +49,7 @@ public final class IdentityResolutionJob {
 
   public record Result(boolean skipped, long sourceProfiles, long unifiedProfiles, long largestCluster,
       long candidatePairs, long matchedPairs, int iterations, long oversizedClusters, long keptIds,
-      Map<String, Long> stageMillis) implements JobResult {
+      Map<String, Long> stageMillis, Map<String, Long> lucenePartitionsByExecutor) implements JobResult {
     @Override
     public long rowsIn() {
       return sourceProfiles;
@@ -77,6 +77,7 @@ public final class IdentityResolutionJob {
       long scoring = stageMillis.getOrDefault("candidates_and_scoring", 0L);
       m.put("pairs_scored_per_second", scoring == 0 ? 0.0 : candidatePairs * 1000.0 / scoring);
       m.put("stage_ms", stageMillis);
+      m.put("lucene_partitions_by_executor", lucenePartitionsByExecutor);
       return m;
     }
   }
@@ -93,7 +94,7 @@ public final class IdentityResolutionJob {
       Snapshot last = lake.table(link).currentSnapshot();
       if (last != null && inputs.equals(last.summary().get(INPUTS))) {
         LOG.info("Inputs unchanged since run {}: nothing to do", last.summary().get(Lake.RUN_ID));
-        return new Result(true, 0, 0, 0, 0, 0, 0, 0, 0, Map.of());
+        return new Result(true, 0, 0, 0, 0, 0, 0, 0, 0, Map.of(), Map.of());
       }
     }
     ctx.step("building source profiles");
@@ -140,7 +141,7 @@ public final class IdentityResolutionJob {
     profiles.unpersist();
     LOG.info("{} source profiles -> {} unified profiles ({} ids kept from the previous run)", source, unifiedCount, kept);
     return new Result(false, source, unifiedCount, largest.isNullAt(0) ? 0 : largest.getLong(0), r.candidatePairs(),
-        r.matchedPairs(), r.iterations(), r.oversizedClusters(), kept, r.stageMillis());
+        r.matchedPairs(), r.iterations(), r.oversizedClusters(), kept, r.stageMillis(), r.lucenePartitionsByExecutor());
   }
 
   /**

@@ -47,7 +47,7 @@ public final class ResolutionEngine {
 
   /** What a run found. {@code edges}: matched pairs with rule and scores; {@code clusters}: record to cluster id. */
   public record Result(Dataset<Row> edges, Dataset<Row> clusters, long records, long candidatePairs, long matchedPairs,
-      int iterations, long oversizedClusters, Map<String, Long> stageMillis) {}
+      int iterations, long oversizedClusters, Map<String, Long> stageMillis, Map<String, Long> lucenePartitionsByExecutor) {}
 
   public Result resolve(Dataset<Row> profiles) {
     Map<String, Long> stages = new LinkedHashMap<>();
@@ -61,7 +61,10 @@ public final class ResolutionEngine {
     PairScorer scorer = new PairScorer(rules, fields);
     LongAccumulator scored = spark.sparkContext().longAccumulator("lakecdp.pairs-scored");
     LongAccumulator skippedKeys = spark.sparkContext().longAccumulator("lakecdp.exact-keys-skipped");
-    Dataset<Row> edges = exactMatches(normalized, scorer, scored, skippedKeys).union(luceneMatches(normalized, records, scorer, scored))
+    org.apache.spark.util.CollectionAccumulator<String> executors =
+        spark.sparkContext().collectionAccumulator("lakecdp.lucene-executors");
+    Dataset<Row> edges = exactMatches(normalized, scorer, scored, skippedKeys)
+        .union(luceneMatches(normalized, records, scorer, scored, executors))
         .dropDuplicates("a", "b").persist(StorageLevel.MEMORY_AND_DISK());
     long matched = edges.count();
     long candidatePairs = scored.value();
@@ -72,6 +75,10 @@ public final class ResolutionEngine {
     }
     long t2 = System.nanoTime();
     stages.put("candidates_and_scoring", (t2 - t1) / 1_000_000);
+    // Which executor JVM built each partition's Lucene index (a retried partition counts once per attempt).
+    Map<String, Long> byExecutor = new java.util.TreeMap<>();
+    executors.value().forEach(e -> byExecutor.merge(e, 1L, Long::sum));
+    LOG.info("Lucene indexes built in {} executor(s): partitions per executor {}", byExecutor.size(), byExecutor);
     LOG.info("{} records, {} candidate pairs scored ({} per record), {} matched a rule, in {} s", records,
         candidatePairs, String.format("%.1f", records == 0 ? 0.0 : candidatePairs / (double) records), matched,
         (t2 - t1) / 1_000_000_000);
@@ -85,7 +92,7 @@ public final class ResolutionEngine {
       oversized = guarded.oversized();
     }
     stages.put("clustering", (System.nanoTime() - t3) / 1_000_000);
-    return new Result(edges, clusters, records, candidatePairs, matched, cc.iterations(), oversized, stages);
+    return new Result(edges, clusters, records, candidatePairs, matched, cc.iterations(), oversized, stages, byExecutor);
   }
 
   /** {@code record_id}, one normalized column per field (in {@link #fields} order) as {@code f0..fn}. */
@@ -175,7 +182,8 @@ public final class ResolutionEngine {
   }
 
   /** Matched pairs found by per-partition Lucene retrieval over records sharing a phonetic block. */
-  private Dataset<Row> luceneMatches(Dataset<Row> normalized, long rows, PairScorer scorer, LongAccumulator scored) {
+  private Dataset<Row> luceneMatches(Dataset<Row> normalized, long rows, PairScorer scorer, LongAccumulator scored,
+      org.apache.spark.util.CollectionAccumulator<String> executors) {
     List<String> fuzzyFields = rules.fuzzyFields();
     if (fuzzyFields.isEmpty()) {
       return spark.createDataFrame(List.of(), EDGE_SCHEMA);
@@ -205,8 +213,10 @@ public final class ResolutionEngine {
     LOG.info("Lucene retrieval: about {} indexed records in {} partitions", docs, partitions);
     int topK = rules.maxCandidates();
     return blocked.repartition(partitions, functions.col("block"))
-        .mapPartitions((MapPartitionsFunction<Row, Row>) it -> LuceneCandidates.matches(it, fuzzy, names, topK, scorer,
-            scored), Encoders.row(EDGE_SCHEMA));
+        .mapPartitions((MapPartitionsFunction<Row, Row>) it -> {
+          executors.add(org.apache.spark.SparkEnv.get().executorId());
+          return LuceneCandidates.matches(it, fuzzy, names, topK, scorer, scored);
+        }, Encoders.row(EDGE_SCHEMA));
   }
 
   /** A block holding more than maxBlockSize records is split by the first letter of every other fuzzy field. */
