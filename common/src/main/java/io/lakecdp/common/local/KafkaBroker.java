@@ -126,7 +126,7 @@ public final class KafkaBroker implements AutoCloseable {
         });
   }
 
-  /** Kills the broker (SIGKILL) and starts it again on the same ports and data. */
+  /** Stops the broker (SIGTERM, then SIGKILL if it lingers) and starts it again on the same ports and data. */
   public void restart() {
     process.close();
     launch();

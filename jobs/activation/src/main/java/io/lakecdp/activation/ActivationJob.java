@@ -1,6 +1,5 @@
 package io.lakecdp.activation;
 
-import io.lakecdp.activation.ActivationDefinition.Attribute;
 import io.lakecdp.activation.ActivationDefinition.InsightField;
 import io.lakecdp.activation.ActivationDefinition.RelatedAggregate;
 import io.lakecdp.activation.ActivationDefinition.UnifiedField;
@@ -189,6 +188,11 @@ public final class ActivationJob {
         Map<String, Object> manifest = readManifest(runTarget);
         rows = ((Number) manifest.get("rows")).longValue();
         removals = ((Number) manifest.get("removals")).longValue();
+        for (Object f : (List<?>) manifest.get("files")) {
+          Map<?, ?> file = (Map<?, ?>) f;
+          files.add(new Delivery.StagedFile(String.valueOf(file.get("path")), ((Number) file.get("bytes")).longValue(),
+              String.valueOf(file.get("sha256"))));
+        }
       } else {
         t = System.currentTimeMillis();
         ctx.step("activation " + a.id() + ": writing the export");
