@@ -1,5 +1,6 @@
 package io.lakecdp.activation;
 
+import io.lakecdp.common.job.Stopwatch;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.lakecdp.common.config.EnvConfig;
 import io.lakecdp.common.job.JobMain;
@@ -77,12 +78,12 @@ public final class ActivationBenchmark implements Callable<Integer> {
     String runId = "bench-" + System.nanoTime();
     long[] ours = new long[1];
     JsonNode[] details = new JsonNode[1];
-    double oursSec = time(() -> {
+    double oursSec = Stopwatch.seconds(() -> {
       details[0] = activate(conf, runId);
       ours[0] = details[0].get("rows").asLong();
     });
     long[] theirs = new long[1];
-    double theirsSec = time(() -> theirs[0] = baseline(work.resolve("baseline")));
+    double theirsSec = Stopwatch.seconds(() -> theirs[0] = baseline(work.resolve("baseline")));
     if (ours[0] != theirs[0]) {
       throw new IllegalStateException("activation sent " + ours[0] + " rows, the plain join + write " + theirs[0]);
     }
@@ -136,8 +137,8 @@ public final class ActivationBenchmark implements Callable<Integer> {
     targetFs.delete(distcpTarget, true);
     targetFs.delete(plainTarget, true);
     delivery.copy(source, new org.apache.hadoop.fs.Path(distcpTarget, "warmup"), Math.min(files, 20));
-    double distcp = time(() -> delivery.copy(source, new org.apache.hadoop.fs.Path(distcpTarget, "timed"), Math.min(files, 20)));
-    double plain = time(() -> {
+    double distcp = Stopwatch.seconds(() -> delivery.copy(source, new org.apache.hadoop.fs.Path(distcpTarget, "timed"), Math.min(files, 20)));
+    double plain = Stopwatch.seconds(() -> {
       try {
         FileUtil.copy(local, source, targetFs, plainTarget, false, true, hadoop);
       } catch (java.io.IOException e) {
@@ -258,12 +259,6 @@ public final class ActivationBenchmark implements Callable<Integer> {
   private void row(String what, double ours, double baseline, String n) {
     report.add(String.format(Locale.ROOT, "| %s | %.1f | %.1f | %.2f× | %s |", what, ours, baseline, ours / baseline, n));
     log("%s: lakecdp %.1f s, baseline %.1f s (%.2f×), %s", what, ours, baseline, ours / baseline, n);
-  }
-
-  private static double time(Runnable r) {
-    long start = System.nanoTime();
-    r.run();
-    return (System.nanoTime() - start) / 1e9;
   }
 
   private static void log(String format, Object... args) {

@@ -1,5 +1,6 @@
 package io.lakecdp.ingeststream;
 
+import io.lakecdp.common.job.Stopwatch;
 import io.lakecdp.common.config.EnvConfig;
 import io.lakecdp.common.job.JobMain;
 import io.lakecdp.common.local.KafkaBroker;
@@ -101,22 +102,22 @@ public final class StreamingBenchmark implements Callable<Integer> {
       ingest("warmup", "available-now", null);
       spark.sql("CREATE NAMESPACE IF NOT EXISTS lake.bench_baseline");
       baseline(landing.resolve("warmup"), "lake.bench_baseline.warmup");
-      double ours = time(() -> ingest("events", "available-now", null));
-      double theirs = time(() -> baseline(landing.resolve("events"), "lake.bench_baseline.events"));
+      double ours = Stopwatch.seconds(() -> ingest("events", "available-now", null));
+      double theirs = Stopwatch.seconds(() -> baseline(landing.resolve("events"), "lake.bench_baseline.events"));
       long loaded = spark.table("lake." + TENANT + "_dlo.events").count();
       long plain = spark.table("lake.bench_baseline.events").count();
       if (loaded != records || plain != records) {
         throw new IllegalStateException("loaded " + loaded + " / " + plain + " rows, expected " + records);
       }
       row("AvailableNow ingest of a landing folder (s) vs spark.read.json + append", ours, theirs, records);
-      double idle = time(() -> ingest("events", "available-now", null));
+      double idle = Stopwatch.seconds(() -> ingest("events", "available-now", null));
       row("on-demand run that finds nothing new (s); JVM start to session ready in baseline column", idle,
           (sessionReady - jvmStart) / 1000.0, 0);
       log("JVM start -> main %.1f s, SparkSession %.1f s", (t0 - jvmStart) / 1000.0, (sessionReady - t0) / 1000.0);
 
       // Kafka throughput: a backlog drained by a processing-time trigger.
       produce(kafka, "backlog", "e", backlog, 0, null);
-      double drain = time(() -> ingest("kafka_backlog", "processing-time=1s", "until:" + backlog));
+      double drain = Stopwatch.seconds(() -> ingest("kafka_backlog", "processing-time=1s", "until:" + backlog));
       row("Kafka backlog drained with processing-time=1s (records/s)", backlog / drain, Double.NaN, backlog);
 
       // Kafka latency: a steady rate while the query runs.
@@ -260,12 +261,6 @@ public final class StreamingBenchmark implements Callable<Integer> {
     String ratio = Double.isNaN(baseline) || n == 0 ? "" : String.format(Locale.ROOT, "%.2f×", ours / baseline);
     report.add(String.format(Locale.ROOT, "| %s | %,.1f | %s | %s | %,d |", what, ours, b, ratio, n));
     log("%s: %.1f vs %s (%s), %,d records", what, ours, b, ratio, n);
-  }
-
-  private static double time(Runnable r) {
-    long start = System.nanoTime();
-    r.run();
-    return (System.nanoTime() - start) / 1e9;
   }
 
   private static void deleteTree(Path p) throws Exception {

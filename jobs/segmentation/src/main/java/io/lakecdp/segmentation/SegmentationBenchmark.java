@@ -1,5 +1,6 @@
 package io.lakecdp.segmentation;
 
+import io.lakecdp.common.job.Stopwatch;
 import io.lakecdp.common.config.EnvConfig;
 import io.lakecdp.common.job.JobMain;
 import io.lakecdp.common.spark.SparkSessions;
@@ -74,15 +75,15 @@ public final class SegmentationBenchmark implements Callable<Integer> {
 
     writeSegments(conf, 1, false);
     long[] ours = new long[1];
-    double oursSec = time(() -> ours[0] = publish(conf, "one-" + System.nanoTime()));
+    double oursSec = Stopwatch.seconds(() -> ours[0] = publish(conf, "one-" + System.nanoTime()));
     long[] theirs = new long[1];
-    double theirsSec = time(() -> theirs[0] = handWritten(0, "lake.bench_baseline.seg_0"));
+    double theirsSec = Stopwatch.seconds(() -> theirs[0] = handWritten(0, "lake.bench_baseline.seg_0"));
     check(ours[0], theirs[0], "representative segment");
     row("1 segment (filter + related aggregate in a 30-day window + exclusion)", oursSec, theirsSec, ours[0]);
 
     writeSegments(conf, many, false);
-    double manySec = time(() -> ours[0] = publish(conf, "many-" + System.nanoTime()));
-    double manyBaseline = time(() -> {
+    double manySec = Stopwatch.seconds(() -> ours[0] = publish(conf, "many-" + System.nanoTime()));
+    double manyBaseline = Stopwatch.seconds(() -> {
       long total = 0;
       for (int i = 0; i < many; i++) {
         total += handWritten(i, "lake.bench_baseline.seg_" + i);
@@ -259,12 +260,6 @@ public final class SegmentationBenchmark implements Callable<Integer> {
             dmo: EmailEngagement
             fields: {Id: event_id, PartyId: contact_id, EngagementType: event_type, EngagementDateTime: occurred_at}
         """);
-  }
-
-  private static double time(Runnable r) {
-    long start = System.nanoTime();
-    r.run();
-    return (System.nanoTime() - start) / 1e9;
   }
 
   private static void log(String format, Object... args) {

@@ -1,5 +1,6 @@
 package io.lakecdp.dlowrite.bench;
 
+import io.lakecdp.common.job.Stopwatch;
 import io.lakecdp.common.job.JobMain;
 import io.lakecdp.common.lake.Lake;
 import io.lakecdp.common.spark.SparkSessions;
@@ -82,7 +83,7 @@ public final class DloWriteBenchmark implements Callable<Integer> {
     writeCsv(ingestFiles, rows, files);
     tenant(conf, "ingest", "upsert", "merge-on-read");
     spark.sql("CREATE TABLE lake.baseline.plain_append (" + CSV_SCHEMA.toDDL() + ") USING iceberg");
-    double baseline = time(() -> {
+    double baseline = Stopwatch.seconds(() -> {
       try {
         spark.read().option("header", "true").option("timestampFormat", "yyyy-MM-dd HH:mm:ss")
             .schema(CSV_SCHEMA).csv(ingestFiles.toString()).writeTo("lake.baseline.plain_append").append();
@@ -90,7 +91,7 @@ public final class DloWriteBenchmark implements Callable<Integer> {
         throw new IllegalStateException(e);
       }
     });
-    double ours = time(() -> ingest(conf, "ingest"));
+    double ours = Stopwatch.seconds(() -> ingest(conf, "ingest"));
     long loaded = spark.table("lake.ingest_dlo.orders").count();
     row("Ingest " + fmt(rows) + " CSV rows (" + files + " files) into an empty DLO", ours, "plain `spark.read.csv(...).writeTo(...).append()`",
         baseline, loaded == rows ? "" : "loaded " + loaded);
@@ -102,14 +103,14 @@ public final class DloWriteBenchmark implements Callable<Integer> {
       tenant(conf, tenant, "upsert", mode);
       Path base = work.resolve("landing/" + tenant + "/orders");
       writeCsv(base, tableRows, files);
-      double initial = time(() -> ingest(conf, tenant));
+      double initial = Stopwatch.seconds(() -> ingest(conf, tenant));
       log("%s: initial load of %s rows took %.1f s", tenant, fmt(tableRows), initial);
       writeCsvNamed(base.resolve("changes.csv"), changed, tableRows / changed, 1);
-      double upsert = time(() -> ingest(conf, tenant));
+      double upsert = Stopwatch.seconds(() -> ingest(conf, tenant));
       long count = spark.table("lake." + tenant + "_dlo.orders").count();
       String check = count == tableRows ? "" : "row count " + count;
       if (mode.equals("copy-on-write")) {
-        double rewrite = time(() -> fullRewrite("lake." + tenant + "_dlo.orders", base.resolve("changes.csv")));
+        double rewrite = Stopwatch.seconds(() -> fullRewrite("lake." + tenant + "_dlo.orders", base.resolve("changes.csv")));
         row("Upsert " + fmt(changed) + " changed rows (" + pct() + ") into a " + fmt(tableRows) + "-row DLO, " + mode, upsert,
             "full rewrite of the table with the changes applied", rewrite, check);
         baseline = rewrite;
@@ -153,12 +154,6 @@ public final class DloWriteBenchmark implements Callable<Integer> {
     report.add(String.format(Locale.ROOT, "| %s | %.1f | %s | %.1f | %.2f× | %s |", what, ours, baselineName, baseline,
         ours / baseline, note));
     log("%s: %.1f s vs %.1f s (%s)", what, ours, baseline, baselineName);
-  }
-
-  private static double time(Runnable r) {
-    long start = System.nanoTime();
-    r.run();
-    return (System.nanoTime() - start) / 1e9;
   }
 
   private static void tenant(Path conf, String name, String refresh, String mergeMode) throws IOException {
