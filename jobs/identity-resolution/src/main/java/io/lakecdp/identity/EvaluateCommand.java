@@ -21,11 +21,13 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** Resolves a labelled CSV with a rules file and prints the quality figures as one JSON line. */
+/** Resolves a labelled CSV with a rules or weights file and prints the quality figures as one JSON line. */
 @Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Resolve a labelled CSV with a rules file and measure the result against its ground truth.",
+    description = {"Resolve a labelled CSV with an identity configuration (rules, or comparisons whose weights are",
+        "learned from the CSV itself, without its labels) and measure the result against its ground truth.",
         "Prints progress on stderr and one JSON line last: records, candidate_pairs, precision, recall, f1,",
-        "bcubed_f1 (pairwise figures are over all pairs the clusters imply) and seconds."})
+        "bcubed_f1 (pairwise figures are over all pairs the clusters imply), seconds; with comparisons also the",
+        "learned model and, per threshold, the precision and recall of the scored pairs (pr_curve)."})
 public final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--input", required = true, description = "CSV file with a header (values are trimmed; CRLF is fine).")
   Path input;
@@ -45,8 +47,21 @@ public final class EvaluateCommand implements Callable<Integer> {
     String regex;
   }
 
-  @Option(names = "--rules", required = true, description = "Rules file (YAML) naming the CSV's columns.")
+  @Option(names = {"--rules", "--config"}, required = true,
+      description = "Identity configuration (YAML) naming the CSV's columns, e.g. conf/identity/person.yaml.")
   Path rulesFile;
+
+  @Option(names = "--threshold", paramLabel = "P", description = "Match probability to decide at (overrides the file's).")
+  Double threshold;
+
+  @Option(names = "--model", paramLabel = "FILE", description = "Use these trained weights instead of learning them.")
+  Path modelFile;
+
+  @Option(names = "--save-model", paramLabel = "FILE", description = "Write the weights learned on the CSV here.")
+  Path saveModel;
+
+  @Option(names = "--pr-chart", paramLabel = "FILE.svg", description = "Draw the precision-recall curve as SVG.")
+  Path prChart;
 
   @Option(names = "--show-misses", defaultValue = "0", paramLabel = "N",
       description = "Print up to N true pairs that were not merged and N merged pairs that are false, with their values (stderr).")
@@ -85,20 +100,51 @@ public final class EvaluateCommand implements Callable<Integer> {
     }
   }
 
+  private static com.fasterxml.jackson.databind.JsonNode readTree(String json) {
+    try {
+      return Json.mapper().readTree(json);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   @Override
   public Integer call() {
     long start = System.currentTimeMillis();
     RuleSet rules;
+    MatchModel model = null;
     try {
       rules = RuleSet.load(rulesFile);
+      if (threshold != null) {
+        if (!rules.probabilistic() || !(threshold > 0 && threshold < 1)) {
+          throw new ConfigException("--threshold", "", "a match probability strictly between 0 and 1 for a configuration"
+              + " with comparisons");
+        }
+        rules = new RuleSet(rules.rules(), rules.maxCandidates(), rules.maxBlockSize(), rules.maxExactGroup(),
+            rules.maxClusterSize(), rules.reconciliation(), rules.comparisons(), threshold, rules.maxTrainingGroup());
+      }
       if (!Files.isRegularFile(input)) {
         throw new ConfigException("--input", "", "file not found: " + input);
       }
+      if (modelFile != null) {
+        model = MatchModel.fromJson(Files.readString(modelFile));
+        if (!model.fits(rules.comparisons())) {
+          throw new ConfigException(modelFile.toString(), "config_sha256", "the model was trained for other comparisons"
+              + " than those of " + rulesFile);
+        }
+      }
+    } catch (java.io.IOException | IllegalArgumentException e) {
+      spec.commandLine().getErr().println("ERROR " + (modelFile == null ? "" : modelFile + ": ") + e.getMessage());
+      return ExitCodes.INVALID_INPUT;
     } catch (ConfigException e) {
       spec.commandLine().getErr().println("ERROR " + e.getMessage());
       return ExitCodes.INVALID_INPUT;
     }
     SparkSession spark = SparkSessions.withoutCatalog("lakecdp identity-resolution evaluate");
+    if (!new org.apache.spark.SparkConf().contains("spark.sql.shuffle.partitions")) {
+      // Spark's 200 default costs every connected-components iteration 200 tiny tasks per shuffle.
+      spark.conf().set("spark.sql.shuffle.partitions", String.valueOf(Math.max(4, 2 * spark.sparkContext().defaultParallelism())));
+    }
     Dataset<Row> raw = spark.read().option("header", "true").option("ignoreLeadingWhiteSpace", "true")
         .option("ignoreTrailingWhiteSpace", "true").csv(input.toString());
     for (String c : raw.columns()) {
@@ -106,7 +152,10 @@ public final class EvaluateCommand implements Callable<Integer> {
     }
     List<String> columns = List.of(raw.columns());
     for (String needed : rules.fields().keySet().stream().flatMap(f -> RuleSet.columnsOf(f).stream()).toList()) {
-      if (!columns.contains(needed)) {
+      if (!columns.contains(needed) && rules.probabilistic()) {
+        spec.commandLine().getErr().println("WARN field '" + needed + "' is not a column of " + input
+            + ": treated as missing");
+      } else if (!columns.contains(needed)) {
         spec.commandLine().getErr().println("ERROR " + new ConfigException(rulesFile.toString(), "rules",
             "field '" + needed + "' is not a column of " + input + " (columns: " + String.join(", ", columns) + ")").getMessage());
         return ExitCodes.INVALID_INPUT;
@@ -121,7 +170,8 @@ public final class EvaluateCommand implements Callable<Integer> {
         : functions.regexp_extract(functions.col(idColumn), truth.regex, 1);
     Dataset<Row> profiles = raw.withColumn(ResolutionEngine.ID, functions.col(idColumn))
         .withColumn("__truth", truthValue).cache();
-    ResolutionEngine.Result result = new ResolutionEngine(spark, rules).resolve(profiles);
+    ResolutionEngine.Result result = new ResolutionEngine(spark, rules)
+        .resolve(profiles, model, rules.probabilistic() ? PrecisionRecall.LOWEST : Double.NaN);
     Dataset<Row> assigned = result.clusters().join(profiles.select(ResolutionEngine.ID, "__truth"), ResolutionEngine.ID)
         .withColumnRenamed("__truth", "truth");
     Map<String, Object> out = new LinkedHashMap<>();
@@ -133,6 +183,24 @@ public final class EvaluateCommand implements Callable<Integer> {
     out.put("cc_iterations", result.iterations());
     out.put("oversized_clusters", result.oversizedClusters());
     out.putAll(Evaluation.measure(assigned));
+    if (result.model() != null) {
+      out.put("threshold", rules.threshold());
+      List<Map<String, Double>> curve = PrecisionRecall.curve(result.scored(),
+          profiles.select(functions.col(ResolutionEngine.ID), functions.col("__truth").as("truth")));
+      out.put("pr_curve", curve);
+      out.put("true_pairs_forbidden", PrecisionRecall.forbiddenTruePairs);
+      out.put("model", Json.mapper().convertValue(readTree(result.model().toJson()), Map.class));
+      if (saveModel != null) {
+        try {
+          Files.writeString(saveModel, result.model().toJson());
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException("cannot write " + saveModel, e);
+        }
+      }
+      if (prChart != null) {
+        PrecisionRecall.writeSvg(curve, rules.threshold(), prChart);
+      }
+    }
     if (showMisses > 0) {
       printMisses(assigned, profiles, rules, result.edges());
     }

@@ -29,6 +29,10 @@ import org.apache.lucene.search.MatchNoDocsQuery;
 import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.ScoreDoc;
+import org.apache.lucene.search.Sort;
+import org.apache.lucene.search.SortField;
+import org.apache.lucene.document.SortedDocValuesField;
+import org.apache.lucene.util.BytesRef;
 import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.store.FSDirectory;
 import org.apache.spark.SparkFiles;
@@ -59,17 +63,28 @@ final class LuceneCandidates {
     }
   }
 
+  /** Hits ranked by score, ties by record id: the same candidates whatever order the records arrived in. */
+  private static final Sort BY_SCORE_THEN_ID = new Sort(SortField.FIELD_SCORE, new SortField("id", SortField.Type.STRING));
+
   private LuceneCandidates() {}
 
   /**
-   * @param rows {@code record_id} then one normalized value per field, then the block key
-   * @param fuzzy for each field, whether some rule compares it fuzzily (else it is matched exactly)
-   * @param names for each field, whether it is a name (nickname-canonical forms are indexed)
+   * How each field is indexed and queried.
+   *
+   * @param fuzzy per field, whether its tokens are retrieved (else whole values)
+   * @param names per field, whether it is a name (one-edit variants and nickname-canonical forms)
+   * @param emails per field, whether it holds e-mails (the local part is a term too)
+   * @param width how many values follow the record id in each row (fields, then term frequencies)
+   */
+  record Fields(boolean[] fuzzy, boolean[] names, boolean[] emails, int width) implements java.io.Serializable {}
+
+  /**
+   * @param rows {@code record_id} then one normalized value per field (and the term frequencies), then the block key
    * @param scorer decides every candidate pair on the spot, with both records' values at hand
    * @param scored counts the candidate pairs scored
-   * @return matched pairs {@code (a, b, rule, scores)} with {@code a < b}
+   * @return decided pairs (see {@link ResolutionEngine#decide}) with {@code a < b}
    */
-  static Iterator<Row> matches(Iterator<Row> rows, boolean[] fuzzy, boolean[] names, int topK, PairScorer scorer,
+  static Iterator<Row> matches(Iterator<Row> rows, Fields fields, int topK, PairScorer scorer,
       org.apache.spark.util.LongAccumulator scored) {
     int partition = TaskContext.getPartitionId();
     long start = System.currentTimeMillis();
@@ -79,12 +94,12 @@ final class LuceneCandidates {
       List<Row> out = new ArrayList<>();
       int docs;
       try (FSDirectory directory = FSDirectory.open(dir)) {
-        List<String[]> records = index(directory, rows, fuzzy, names);
+        List<String[]> records = index(directory, rows, fields);
         docs = records.size();
         long built = System.currentTimeMillis();
         long searching;
         try (DirectoryReader reader = DirectoryReader.open(directory)) {
-          searching = query(reader, records, fuzzy, names, topK, scorer, scored, out);
+          searching = query(reader, records, fields, topK, scorer, scored, out);
         }
         LOG.info("partition {}: Lucene index of {} records built in {} ms, {} matched pairs in {} ms ({} ms searching)",
             partition, docs, built - start, out.size(), System.currentTimeMillis() - built, searching);
@@ -98,8 +113,8 @@ final class LuceneCandidates {
   }
 
   /** Indexes the partition's records; returns their ids and normalized values, by document number. */
-  private static List<String[]> index(FSDirectory directory, Iterator<Row> rows, boolean[] fuzzy, boolean[] names)
-      throws IOException {
+  private static List<String[]> index(FSDirectory directory, Iterator<Row> rows, Fields fields) throws IOException {
+    boolean[] fuzzy = fields.fuzzy();
     Set<String> seen = new HashSet<>();
     List<String[]> records = new ArrayList<>();
     try (IndexWriter writer = new IndexWriter(directory, new IndexWriterConfig(new StandardAnalyzer())
@@ -111,16 +126,19 @@ final class LuceneCandidates {
         if (!seen.add(id)) {
           continue;
         }
-        String[] record = new String[fuzzy.length + 1];
+        String[] record = new String[fields.width() + 1];
         record[0] = id;
+        for (int f = 1; f <= fields.width(); f++) {
+          record[f] = r.getString(f);
+        }
         Document doc = new Document();
+        doc.add(new SortedDocValuesField("id", new BytesRef(id)));
         for (int f = 0; f < fuzzy.length; f++) {
-          String v = r.getString(f + 1);
-          record[f + 1] = v;
+          String v = record[f + 1];
           if (v == null) {
             continue;
           }
-          for (String token : terms(v, fuzzy[f], names[f])) {
+          for (String token : terms(v, fuzzy[f], fields.names()[f], fields.emails()[f])) {
             doc.add(new StringField(FIELD_NAMES[f], token, Field.Store.NO));
           }
         }
@@ -135,8 +153,10 @@ final class LuceneCandidates {
   }
 
   /** @return milliseconds spent in Lucene searches (the rest is building queries) */
-  private static long query(DirectoryReader reader, List<String[]> records, boolean[] fuzzy, boolean[] names, int topK,
+  private static long query(DirectoryReader reader, List<String[]> records, Fields fields, int topK,
       PairScorer scorer, org.apache.spark.util.LongAccumulator scored, List<Row> out) throws IOException {
+    boolean[] fuzzy = fields.fuzzy();
+    boolean[] names = fields.names();
     if (reader.maxDoc() != records.size() || reader.leaves().size() != 1) {
       throw new IllegalStateException("Lucene index of " + records.size() + " records has " + reader.maxDoc()
           + " documents in " + reader.leaves().size() + " segments");
@@ -162,7 +182,7 @@ final class LuceneCandidates {
         if (v == null) {
           continue;
         }
-        for (String token : terms(v, fuzzy[f], names[f])) {
+        for (String token : terms(v, fuzzy[f], names[f], fields.emails()[f])) {
           Term term = new Term(FIELD_NAMES[f], token);
           Query clause = clauses.get(term);
           if (clause == null) {
@@ -191,7 +211,7 @@ final class LuceneCandidates {
         continue;
       }
       long t = System.nanoTime();
-      TopDocs top = searcher.search(q.build(), topK + 1);
+      TopDocs top = searcher.search(q.build(), topK + 1, BY_SCORE_THEN_ID, true);
       searchNanos += System.nanoTime() - t;
       for (ScoreDoc hit : top.scoreDocs) {
         String[] other = records.get(hit.doc);
@@ -214,11 +234,30 @@ final class LuceneCandidates {
     return searchNanos / 1_000_000;
   }
 
-  /** Index terms of a value: whole value for exact fields; tokens (and nickname-canonical forms) otherwise. */
-  static List<String> terms(String value, boolean fuzzy, boolean name) {
+  /**
+   * Index terms of a value (every value of a multi-valued field): whole values for exact fields, with the
+   * local part of e-mails; tokens (and nickname-canonical forms of names) otherwise.
+   */
+  static List<String> terms(String value, boolean fuzzy, boolean name, boolean email) {
     List<String> out = new ArrayList<>();
+    if (value.contains(Comparison.MULTI)) {
+      for (String v : value.split(Comparison.MULTI)) {
+        if (!v.isEmpty()) {
+          for (String t : terms(v, fuzzy, name, email)) {
+            if (!out.contains(t)) {
+              out.add(t);
+            }
+          }
+        }
+      }
+      return out;
+    }
     if (!fuzzy) {
       out.add(value);
+      int at = value.indexOf('@');
+      if (email && at > 0) {
+        out.add("@local:" + value.substring(0, at));
+      }
       return out;
     }
     for (String token : value.split(" ")) {

@@ -14,14 +14,21 @@ import java.util.Set;
  * @param matchOnBlank whether two records match on this criterion when either value is blank
  * @param nicknames for name fields: equivalent given names (Bob/Robert) count as equal
  * @param initials for name fields: an initial matches a name that starts with it ("j" and "john")
+ * @param swapWith for {@code different}: a second field; the values are not different when one record's value
+ *     is close to the other record's value of this field (first and last name swapped)
  */
 public record MatchCriterion(String field, Method method, Precision precision, Normalizer normalizer,
-    boolean matchOnBlank, boolean nicknames, boolean initials) implements Serializable {
+    boolean matchOnBlank, boolean nicknames, boolean initials, String swapWith) implements Serializable {
 
-  public enum Method { EXACT, EXACT_NORMALIZED, FUZZY }
+  /**
+   * {@code different} holds when both values are present and are not close at the given precision (not
+   * equal, not nickname-equivalent, not an initial of each other when {@code initials} is set); {@code present}
+   * when both records have a value at all. Both are for forbid rules.
+   */
+  public enum Method { EXACT, EXACT_NORMALIZED, FUZZY, DIFFERENT, PRESENT }
 
   public enum Precision {
-    HIGH(0.95, 1), MEDIUM(0.90, 2), LOW(0.85, 3);
+    HIGH(0.95, 1), MEDIUM(0.90, 2), LOW(0.85, 3), LOOSE(0.75, 4);
 
     final double threshold;
     final int edits;
@@ -33,7 +40,7 @@ public record MatchCriterion(String field, Method method, Precision precision, N
   }
 
   private static final Set<String> KEYS = Set.of("field", "method", "precision", "normalizer", "matchOnBlank",
-      "nicknames", "initials");
+      "nicknames", "initials", "swapWith");
 
   static MatchCriterion read(YamlNode node) {
     node.allowOnly(KEYS);
@@ -42,13 +49,17 @@ public record MatchCriterion(String field, Method method, Precision precision, N
     if (method == Method.EXACT && normalizer != null && normalizer != Normalizer.NONE) {
       throw node.get("normalizer").error("method exact compares raw values; use exact_normalized to normalize");
     }
-    if (method != Method.FUZZY && !node.get("precision").isMissing()) {
-      throw node.get("precision").error("precision applies to method fuzzy only");
+    if (method != Method.FUZZY && method != Method.DIFFERENT && !node.get("precision").isMissing()) {
+      throw node.get("precision").error("precision applies to methods fuzzy and different only");
+    }
+    if (method != Method.DIFFERENT && !node.get("swapWith").isMissing()) {
+      throw node.get("swapWith").error("swapWith applies to method different only");
     }
     Boolean nicknames = node.get("nicknames").isMissing() ? null : node.get("nicknames").asBoolean(false);
     return new MatchCriterion(node.required("field").asString(), method,
         node.get("precision").asEnum(Precision.class, Precision.MEDIUM), normalizer,
-        node.get("matchOnBlank").asBoolean(false), nicknames == null || nicknames, node.get("initials").asBoolean(false));
+        node.get("matchOnBlank").asBoolean(false), nicknames == null || nicknames, node.get("initials").asBoolean(false),
+        node.get("swapWith").asString(null));
   }
 
   /**
@@ -58,7 +69,7 @@ public record MatchCriterion(String field, Method method, Precision precision, N
    */
   MatchCriterion resolved(Normalizer fieldNormalizer) {
     return new MatchCriterion(field, method, precision, fieldNormalizer, matchOnBlank,
-        nicknames && fieldNormalizer == Normalizer.NAME, initials);
+        nicknames && fieldNormalizer == Normalizer.NAME, initials, swapWith);
   }
 
   Normalizer defaultNormalizer() {
@@ -66,6 +77,6 @@ public record MatchCriterion(String field, Method method, Precision precision, N
   }
 
   boolean exact() {
-    return method != Method.FUZZY;
+    return method == Method.EXACT || method == Method.EXACT_NORMALIZED;
   }
 }

@@ -81,6 +81,25 @@ public enum Normalizer {
       }
     }
   },
+  /** Dates as digits ({@code 1985-03-02} and {@code 1985/03/02} alike: {@code 19850302}). */
+  DATE {
+    @Override
+    public String apply(String v) {
+      if (v == null) {
+        return null;
+      }
+      String digits = v.replaceAll("[^0-9]", "");
+      return digits.length() < 4 || digits.chars().allMatch(c -> c == '0') ? null : digits;
+    }
+  },
+  /** Codes (postal codes, identifiers): letters and digits only, lower case. */
+  CODE {
+    @Override
+    public String apply(String v) {
+      String s = fold(v);
+      return s == null ? null : placeholder(s.replace(" ", ""));
+    }
+  },
   /** Folded, with common street-type abbreviations expanded to one form. */
   ADDRESS {
     @Override

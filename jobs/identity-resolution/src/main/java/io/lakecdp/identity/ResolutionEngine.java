@@ -21,17 +21,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Identity resolution over a table of profiles ({@code record_id} and one string column per rule
- * field): normalize, find candidates (exact keys, then per-partition Lucene retrieval), score pairs
- * against the rules, and cluster the matched pairs with distributed connected components. Nothing is
- * collected to the driver but counts and the few keys that are too frequent to use.
+ * Identity resolution over a table of profiles ({@code record_id} and one string column per field the
+ * configuration names; multi-valued fields hold their values joined by {@link Comparison#MULTI}):
+ * normalize, learn the match weights when the configuration has comparisons and no trained model is
+ * given, find candidates (exact keys, then per-partition Lucene retrieval), decide pairs, and cluster the
+ * matched pairs with distributed connected components. Nothing is collected to the driver but counts,
+ * the training sample and patterns, and the few keys that are too frequent to use.
  */
 public final class ResolutionEngine {
   private static final Logger LOG = LoggerFactory.getLogger(ResolutionEngine.class);
   public static final String ID = "record_id";
   static final String COMPOSITE_SEPARATOR = "\u0002";
   static final StructType EDGE_SCHEMA = new StructType().add("a", DataTypes.StringType).add("b", DataTypes.StringType)
-      .add("rule", DataTypes.StringType).add("scores", DataTypes.createMapType(DataTypes.StringType, DataTypes.DoubleType));
+      .add("rule", DataTypes.StringType).add("scores", DataTypes.createMapType(DataTypes.StringType, DataTypes.DoubleType))
+      .add("levels", DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType))
+      .add("matched", DataTypes.BooleanType);
   /** Target number of records in one partition's Lucene index. */
   static final long DOCS_PER_INDEX = Long.getLong("lakecdp.ir.docs-per-index", 4_000);
 
@@ -45,27 +49,48 @@ public final class ResolutionEngine {
     this.fields = new ArrayList<>(rules.fields().keySet());
   }
 
-  /** What a run found. {@code edges}: matched pairs with rule and scores; {@code clusters}: record to cluster id. */
-  public record Result(Dataset<Row> edges, Dataset<Row> clusters, long records, long candidatePairs, long matchedPairs,
-      int iterations, long oversizedClusters, Map<String, Long> stageMillis, Map<String, Long> lucenePartitionsByExecutor) {}
+  /**
+   * What a run found. {@code edges}: matched pairs with rule, scores and levels; {@code scored}: those and,
+   * when asked for, the pairs kept below the threshold ({@code matched} false); {@code clusters}: record to
+   * cluster id; {@code model}: the weights used (null for rules only).
+   */
+  public record Result(Dataset<Row> edges, Dataset<Row> scored, Dataset<Row> clusters, long records, long candidatePairs,
+      long matchedPairs, int iterations, long oversizedClusters, Map<String, Long> stageMillis,
+      Map<String, Long> lucenePartitionsByExecutor, MatchModel model) {}
 
   public Result resolve(Dataset<Row> profiles) {
+    return resolve(profiles, null, Double.NaN);
+  }
+
+  /**
+   * @param trained weights to use; null trains them on these profiles (configurations with comparisons)
+   * @param keepProbability also keep unmatched pairs reaching this match probability (NaN: matched only)
+   */
+  public Result resolve(Dataset<Row> profiles, MatchModel trained, double keepProbability) {
     Map<String, Long> stages = new LinkedHashMap<>();
     long t0 = System.nanoTime();
     Dataset<Row> normalized = normalize(profiles).persist(StorageLevel.MEMORY_AND_DISK());
     long records = normalized.count();
     long t1 = System.nanoTime();
     stages.put("normalizing", (t1 - t0) / 1_000_000);
+    MatchModel model = trained;
+    if (rules.probabilistic() && model == null) {
+      model = ModelTrainer.train(spark, normalized, records, rules, fields);
+      long tt = System.nanoTime();
+      stages.put("training", (tt - t1) / 1_000_000);
+      t1 = tt;
+    }
     // Pairs are decided where they are found, with both records' values at hand: no candidate
     // pairs are shuffled or joined back to their records.
-    PairScorer scorer = new PairScorer(rules, fields);
+    PairScorer scorer = new PairScorer(rules, fields, model, keepProbability);
     LongAccumulator scored = spark.sparkContext().longAccumulator("lakecdp.pairs-scored");
     LongAccumulator skippedKeys = spark.sparkContext().longAccumulator("lakecdp.exact-keys-skipped");
     org.apache.spark.util.CollectionAccumulator<String> executors =
         spark.sparkContext().collectionAccumulator("lakecdp.lucene-executors");
-    Dataset<Row> edges = exactMatches(normalized, scorer, scored, skippedKeys)
+    Dataset<Row> kept = exactMatches(normalized, scorer, scored, skippedKeys)
         .union(luceneMatches(normalized, records, scorer, scored, executors))
         .dropDuplicates("a", "b").persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> edges = Double.isNaN(keepProbability) ? kept : kept.filter("matched").persist(StorageLevel.MEMORY_AND_DISK());
     long matched = edges.count();
     long candidatePairs = scored.value();
     if (skippedKeys.value() > 0) {
@@ -87,69 +112,138 @@ public final class ResolutionEngine {
     Dataset<Row> clusters = cc.labels();
     long oversized = 0;
     if (rules.maxClusterSize() > 0) {
-      OverMergeGuard.Guarded guarded = OverMergeGuard.apply(spark, clusters, edges, rules);
+      OverMergeGuard.Guarded guarded = OverMergeGuard.apply(spark, clusters, edges, rules, scorer.thresholdWeight());
       clusters = guarded.clusters();
       oversized = guarded.oversized();
     }
     stages.put("clustering", (System.nanoTime() - t3) / 1_000_000);
-    return new Result(edges, clusters, records, candidatePairs, matched, cc.iterations(), oversized, stages, byExecutor);
+    return new Result(edges, kept, clusters, records, candidatePairs, matched, cc.iterations(), oversized, stages,
+        byExecutor, model);
   }
 
-  /** {@code record_id}, one normalized column per field (in {@link #fields} order) as {@code f0..fn}. */
+  /** The normalized fields' names, in the order of the engine's columns {@code f0..fn}. */
+  public List<String> fields() {
+    return fields;
+  }
+
+  /**
+   * {@code record_id}, one normalized column per field (in {@link #fields} order) as {@code f0..fn}, then
+   * the term frequency of the value of each comparison that uses them as {@code t0..tk} (share of the records
+   * with a value that hold this one; null for multiple values). A field the profiles lack is missing everywhere.
+   */
   Dataset<Row> normalize(Dataset<Row> profiles) {
     List<Normalizer> normalizers = new ArrayList<>(rules.fields().values());
     StructType schema = new StructType().add(ID, DataTypes.StringType, false);
     for (int i = 0; i < fields.size(); i++) {
       schema = schema.add("f" + i, DataTypes.StringType, true);
     }
+    java.util.Set<String> present = new java.util.HashSet<>(List.of(profiles.columns()));
     List<Column> cols = new ArrayList<>();
     cols.add(functions.col(ID).cast(DataTypes.StringType));
     for (String f : fields) {
-      cols.add(RuleSet.columnsOf(f).size() == 1 ? functions.col("`" + f + "`").cast(DataTypes.StringType)
-          : functions.concat_ws(COMPOSITE_SEPARATOR, RuleSet.columnsOf(f).stream()
-              .map(c -> functions.col("`" + c + "`").cast(DataTypes.StringType)).toArray(Column[]::new)));
+      List<Column> parts = new ArrayList<>();
+      for (String c : RuleSet.columnsOf(f)) {
+        if (present.contains(c)) {
+          parts.add(functions.col("`" + c + "`").cast(DataTypes.StringType));
+        } else {
+          LOG.warn("The profiles have no field '{}': it is treated as missing in every record", c);
+          parts.add(functions.lit(null).cast(DataTypes.StringType));
+        }
+      }
+      cols.add(parts.size() == 1 ? parts.get(0) : functions.concat_ws(COMPOSITE_SEPARATOR, parts.toArray(new Column[0])));
     }
     MapPartitionsFunction<Row, Row> fn = normalizing(normalizers);
-    return profiles.select(cols.toArray(new Column[0])).mapPartitions(fn, Encoders.row(schema));
+    Dataset<Row> normalized = profiles.select(cols.toArray(new Column[0])).mapPartitions(fn, Encoders.row(schema));
+    List<Comparison> tf = PairScorer.termFrequencyComparisons(rules);
+    if (tf.isEmpty()) {
+      return normalized;
+    }
+    normalized = normalized.persist(StorageLevel.MEMORY_AND_DISK());
+    List<Column> out = new ArrayList<>();
+    out.add(functions.col(ID));
+    for (int i = 0; i < fields.size(); i++) {
+      out.add(functions.col("f" + i));
+    }
+    Dataset<Row> withTf = normalized;
+    for (int j = 0; j < tf.size(); j++) {
+      String f = "f" + fields.indexOf(tf.get(j).fields().get(0));
+      Column single = functions.col(f).isNotNull().and(functions.not(functions.col(f).contains(Comparison.MULTI)));
+      Dataset<Row> counts = normalized.filter(single).groupBy(f).count()
+          .withColumn("tf_total", functions.sum("count").over(org.apache.spark.sql.expressions.Window.partitionBy()))
+          .select(functions.col(f).as("tf_value" + j),
+              functions.col("count").divide(functions.col("tf_total")).cast(DataTypes.StringType).as("t" + j));
+      withTf = withTf.join(counts, withTf.col(f).equalTo(counts.col("tf_value" + j)), "left");
+      out.add(functions.col("t" + j));
+    }
+    return withTf.select(out.toArray(new Column[0]));
   }
 
   /**
-   * Matched pairs among records sharing the exact values of some rule's exact criteria, decided within
-   * each key's group; keys shared by more than maxExactGroup records are skipped and logged.
+   * Decided pairs among records sharing an exact key: the exact values of some match rule's exact criteria
+   * (any combination of their values for multi-valued fields), and each value of the e-mail, phone and
+   * identifier comparisons. Keys shared by more than maxExactGroup records are skipped and logged.
    */
   private Dataset<Row> exactMatches(Dataset<Row> normalized, PairScorer scorer, LongAccumulator scored,
       LongAccumulator skipped) {
-    List<Column> keys = new ArrayList<>();
-    for (int r = 0; r < rules.rules().size(); r++) {
-      List<Column> parts = new ArrayList<>();
-      for (MatchCriterion c : rules.rules().get(r).criteria()) {
-        if (c.exact() && !c.matchOnBlank()) {
-          parts.add(functions.col("f" + fields.indexOf(c.field())));
-        }
-      }
-      if (parts.isEmpty()) {
+    List<int[]> ruleKeys = new ArrayList<>();
+    for (MatchRule rule : rules.rules()) {
+      if (rule.forbids()) {
         continue;
       }
-      Column all = functions.lit(true);
-      for (Column p : parts) {
-        all = all.and(p.isNotNull());
+      int[] parts = rule.criteria().stream().filter(c -> c.exact() && !c.matchOnBlank())
+          .mapToInt(c -> fields.indexOf(c.field())).toArray();
+      if (parts.length > 0) {
+        ruleKeys.add(parts);
       }
-      parts.add(0, functions.lit(String.valueOf(r)));
-      keys.add(functions.when(all, functions.concat_ws("\u0001", parts.toArray(new Column[0]))));
     }
-    if (keys.isEmpty()) {
+    int[] valueKeys = rules.exactKeyFields().stream().mapToInt(fields::indexOf).toArray();
+    if (ruleKeys.isEmpty() && valueKeys.length == 0) {
       return spark.createDataFrame(List.of(), EDGE_SCHEMA);
     }
-    List<Column> values = new ArrayList<>();
-    values.add(functions.col(ID));
-    for (int i = 0; i < fields.size(); i++) {
-      values.add(functions.col("f" + i));
-    }
-    Dataset<Row> keyed = normalized.select(functions.explode(functions.array(keys.toArray(new Column[0]))).as("k"),
-            functions.array(values.toArray(new Column[0])).as("v"))
-        .filter("k IS NOT NULL");
+    StructType keyedSchema = new StructType().add("k", DataTypes.StringType)
+        .add("v", DataTypes.createArrayType(DataTypes.StringType));
+    org.apache.spark.api.java.function.FlatMapFunction<Row, Row> keys = r -> {
+      String[] v = ModelTrainer.strings(r);
+      java.util.Set<String> out = new java.util.TreeSet<>();
+      for (int k = 0; k < ruleKeys.size(); k++) {
+        List<String> combos = List.of(k + "");
+        for (int f : ruleKeys.get(k)) {
+          String value = v[f + 1];
+          if (value == null) {
+            combos = List.of();
+            break;
+          }
+          List<String> next = new ArrayList<>();
+          for (String prefix : combos) {
+            for (String part : value.split(Comparison.MULTI)) {
+              if (!part.isEmpty() && next.size() < 16) {
+                next.add(prefix + "\u0001" + part);
+              }
+            }
+          }
+          combos = next;
+        }
+        out.addAll(combos);
+      }
+      for (int f : valueKeys) {
+        String value = v[f + 1];
+        if (value != null) {
+          for (String part : value.split(Comparison.MULTI)) {
+            if (!part.isEmpty()) {
+              out.add("x" + f + "\u0001" + part);
+            }
+          }
+        }
+      }
+      List<Row> rows = new ArrayList<>();
+      for (String k : out) {
+        rows.add(RowFactory.create(k, v));
+      }
+      return rows.iterator();
+    };
     int maxGroup = rules.maxExactGroup();
-    Dataset<Row> groups = keyed.groupBy("k").agg(functions.collect_list("v").as("members"));
+    Dataset<Row> groups = normalized.flatMap(keys, Encoders.row(keyedSchema))
+        .groupBy("k").agg(functions.collect_list("v").as("members"));
     MapPartitionsFunction<Row, Row> fn = it -> {
       List<Row> out = new ArrayList<>();
       long pairs = 0;
@@ -190,13 +284,22 @@ public final class ResolutionEngine {
     }
     boolean[] fuzzy = new boolean[fields.size()];
     boolean[] names = new boolean[fields.size()];
+    boolean[] emails = new boolean[fields.size()];
     List<Column> blockKeys = new ArrayList<>();
     for (int i = 0; i < fields.size(); i++) {
       boolean composite = RuleSet.columnsOf(fields.get(i)).size() > 1;
       fuzzy[i] = fuzzyFields.contains(fields.get(i)) && !composite;
       names[i] = rules.fields().get(fields.get(i)) == Normalizer.NAME && !composite;
+      emails[i] = rules.fields().get(fields.get(i)) == Normalizer.EMAIL;
       if (fuzzy[i] && names[i]) {
         blockKeys.add(functions.concat(functions.lit(i + ":"), PHONETIC.apply(functions.col("f" + i))));
+      }
+    }
+    // Records without names (or whose names changed) still meet through their birth date: a block of its own.
+    for (Comparison c : rules.comparisons()) {
+      if (c.kind() == Comparison.Kind.DATE) {
+        int i = fields.indexOf(c.fields().get(0));
+        blockKeys.add(functions.concat(functions.lit(i + ":"), functions.col("f" + i)));
       }
     }
     if (blockKeys.isEmpty()) {
@@ -212,10 +315,12 @@ public final class ResolutionEngine {
     int partitions = (int) Math.max(spark.sparkContext().defaultParallelism(), Math.min(20_000, docs / DOCS_PER_INDEX + 1));
     LOG.info("Lucene retrieval: about {} indexed records in {} partitions", docs, partitions);
     int topK = rules.maxCandidates();
+    int width = normalized.columns().length - 1;
     return blocked.repartition(partitions, functions.col("block"))
         .mapPartitions((MapPartitionsFunction<Row, Row>) it -> {
           executors.add(org.apache.spark.SparkEnv.get().executorId());
-          return LuceneCandidates.matches(it, fuzzy, names, topK, scorer, scored);
+          return LuceneCandidates.matches(it, new LuceneCandidates.Fields(fuzzy, names, emails, width), topK, scorer,
+              scored);
         }, Encoders.row(EDGE_SCHEMA));
   }
 
@@ -256,6 +361,16 @@ public final class ResolutionEngine {
    * swapped parts compare equal; a plain field is just normalized.
    */
   static String normalizeValue(Normalizer normalizer, String value) {
+    if (value != null && value.contains(Comparison.MULTI)) {
+      String[] parts = value.split(Comparison.MULTI, -1);
+      boolean any = false;
+      for (int i = 0; i < parts.length; i++) {
+        String n = normalizer.apply(parts[i]);
+        any |= n != null;
+        parts[i] = n == null ? "" : n;
+      }
+      return any ? String.join(Comparison.MULTI, parts) : null;
+    }
     if (value == null || value.indexOf(COMPOSITE_SEPARATOR.charAt(0)) < 0) {
       return normalizer.apply(value);
     }
@@ -291,14 +406,21 @@ public final class ResolutionEngine {
     };
   }
 
-  /** The matched edge of records {@code a} and {@code b} ({@code [id, values...]}, a's id first), or null. */
+  /**
+   * The edge of records {@code a} and {@code b} ({@code [id, values...]}, a's id first) when they match or
+   * the scorer keeps them, else null. An unmatched pair's rule says why: {@code forbidden:<rule>} or
+   * {@code below_threshold}.
+   */
   static Row decide(PairScorer scorer, String[] a, String[] b) {
     PairScorer.Decision d = scorer.score(a, b, 1);
-    if (d.rule() == null) {
+    boolean matched = d.rule() != null;
+    if (!matched && !scorer.keeps(d)) {
       return null;
     }
-    return RowFactory.create(a[0], b[0], d.rule(),
-        scala.collection.JavaConverters.mapAsScalaMapConverter(new LinkedHashMap<>(d.scores())).asScala());
+    String rule = matched ? d.rule() : d.forbiddenBy() != null ? "forbidden:" + d.forbiddenBy() : "below_threshold";
+    return RowFactory.create(a[0], b[0], rule,
+        scala.collection.JavaConverters.mapAsScalaMapConverter(new LinkedHashMap<>(d.scores())).asScala(),
+        scala.collection.JavaConverters.mapAsScalaMapConverter(new LinkedHashMap<>(d.levels())).asScala(), matched);
   }
 
   private static String[] values(scala.collection.Seq<String> seq) {

@@ -111,7 +111,7 @@ class ClusteringTest {
     Dataset<Row> e = spark.createDataFrame(edges, EDGE);
     Dataset<Row> clusters = ConnectedComponents.of(spark, nodes(spark, 8), e.select("a", "b")).labels();
     assertEquals(1, clusters.select("cluster_id").distinct().count());
-    OverMergeGuard.Guarded g = OverMergeGuard.apply(spark, clusters, e, rs);
+    OverMergeGuard.Guarded g = OverMergeGuard.apply(spark, clusters, e, rs, Double.NaN);
     assertEquals(1, g.oversized());
     Map<String, String> l = labels(g.clusters());
     assertEquals(8, l.size());

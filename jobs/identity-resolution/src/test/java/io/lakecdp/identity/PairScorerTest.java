@@ -85,6 +85,6 @@ class PairScorerTest {
     var e = org.junit.jupiter.api.Assertions.assertThrows(io.lakecdp.common.config.ConfigException.class,
         () -> rules(dir, "rules:\n  - name: r\n    match:\n      - {field: a, method: fuzzy, precision: hgih}\n"));
     assertEquals("rules[0].match[0].precision", e.field());
-    assertEquals("unknown value 'hgih' (expected one of: high, medium, low)", e.problem());
+    assertEquals("unknown value 'hgih' (expected one of: high, medium, low, loose)", e.problem());
   }
 }
