@@ -31,7 +31,7 @@ public record Comparison(String name, Kind kind, List<String> fields, boolean te
     NAME(List.of("exact", "nickname", "jaro_winkler_0.92", "jaro_winkler_0.80", "initial", "swapped", "different"),
         true, 1, 2),
     DATE(List.of("exact", "one_day_or_edit", "two_edits_or_year", "different"), false, 1, 1),
-    EMAIL(List.of("exact", "same_local_part", "two_edits", "different"), false, 1, 1),
+    EMAIL(List.of("exact", "same_local_part", "similar", "different"), false, 1, 1),
     PHONE(List.of("exact", "one_edit_or_last_7", "different"), false, 1, 1),
     LOCATION(List.of("street_and_place", "similar_street_and_place", "postal_code", "city_or_near_postal_code",
         "different"), false, 1, 3),
@@ -154,7 +154,7 @@ public record Comparison(String name, Kind kind, List<String> fields, boolean te
     return switch (kind) {
       case DATE -> same ? 0 : dateLevel(x, y);
       case EMAIL -> same ? 0 : x.indexOf('@') > 0 && x.substring(0, x.indexOf('@')).equals(y.substring(0, Math.max(0, y.indexOf('@')))) ? 1
-          : PairScorer.editDistance(x, y) <= 2 ? 2 : 3;
+          : PairScorer.editDistance(x, y) <= 2 || JARO_WINKLER.apply(x, y) >= 0.90 ? 2 : 3;
       case PHONE -> same ? 0 : PairScorer.editDistance(x, y) <= 1 || lastDigits(x, 7).equals(lastDigits(y, 7)) ? 1 : 2;
       case CODE -> same ? 0 : PairScorer.editDistance(x, y) <= 1 ? 1 : 2;
       case TEXT -> same ? 0 : JARO_WINKLER.apply(x, y) >= 0.90 ? 1 : 2;

@@ -63,6 +63,10 @@ public final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--pr-chart", paramLabel = "FILE.svg", description = "Draw the precision-recall curve as SVG.")
   Path prChart;
 
+  @Option(names = "--explain", paramLabel = "A,B", split = ";",
+      description = "Print the weight waterfall of these two record ids (repeatable), matched or not.")
+  List<String> explain = new java.util.ArrayList<>();
+
   @Option(names = "--show-misses", defaultValue = "0", paramLabel = "N",
       description = "Print up to N true pairs that were not merged and N merged pairs that are false, with their values (stderr).")
   int showMisses;
@@ -75,7 +79,8 @@ public final class EvaluateCommand implements Callable<Integer> {
         functions.col("truth").as("ta"));
     Dataset<Row> y = assigned.select(functions.col(ResolutionEngine.ID).as("b"), functions.col("cluster_id").as("cb"),
         functions.col("truth").as("tb"));
-    Column[] shown = rules.fields().keySet().stream().filter(f -> RuleSet.columnsOf(f).size() == 1)
+    java.util.Set<String> present = java.util.Set.of(profiles.columns());
+    Column[] shown = rules.fields().keySet().stream().filter(f -> RuleSet.columnsOf(f).size() == 1 && present.contains(f))
         .map(f -> functions.col("`" + f + "`")).toArray(Column[]::new);
     Dataset<Row> values = profiles.select(functions.col(ResolutionEngine.ID),
         functions.concat_ws(" | ", shown).as("values"));
@@ -200,6 +205,23 @@ public final class EvaluateCommand implements Callable<Integer> {
       if (prChart != null) {
         PrecisionRecall.writeSvg(curve, rules.threshold(), prChart);
       }
+    }
+    if (!explain.isEmpty()) {
+      ResolutionEngine engine = new ResolutionEngine(spark, rules);
+      Dataset<Row> normalized = engine.normalize(profiles);
+      List<Object> explanations = new java.util.ArrayList<>();
+      for (String pair : explain) {
+        String[] ids = pair.split(",", 2);
+        PairExplainer.Explanation e = ids.length < 2 ? null
+            : PairExplainer.explain(normalized, rules, engine.fields(), result.model(), ids[0].trim(), ids[1].trim());
+        if (e == null) {
+          spec.commandLine().getErr().println("--explain " + pair + ": no such pair of record ids");
+          continue;
+        }
+        e.lines().forEach(spec.commandLine().getErr()::println);
+        explanations.add(e.data());
+      }
+      out.put("explanations", explanations);
     }
     if (showMisses > 0) {
       printMisses(assigned, profiles, rules, result.edges());

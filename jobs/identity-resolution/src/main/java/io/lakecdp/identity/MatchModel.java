@@ -28,6 +28,14 @@ public record MatchModel(List<String> names, List<List<String>> levels, double p
     if (level == Comparison.MISSING) {
       return 0.0;
     }
+    double w = rawWeight(comparison, level, tf);
+    int last = m[comparison].length - 1;
+    // Levels are ordered from best to worst agreement and the last is disagreement: a partial agreement never
+    // counts against a pair, however few training pairs showed it (EM may give a rare level an m near zero).
+    return level < last ? Math.max(w, 0.0) : w;
+  }
+
+  private double rawWeight(int comparison, int level, double tf) {
     double mm = Math.max(FLOOR, m[comparison][level]);
     double uu = level == 0 && !Double.isNaN(tf) && tf > 0 ? Math.max(FLOOR, tf) : Math.max(FLOOR, u[comparison][level]);
     return log2(mm / uu);

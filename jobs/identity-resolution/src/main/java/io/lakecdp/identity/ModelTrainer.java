@@ -104,10 +104,17 @@ final class ModelTrainer {
       LOG.warn("m of {} could not be estimated (no training block without their fields held pairs): prior m used",
           unestimated);
     }
+    // A block only holds pairs where both records have the key: divide by the chance of that too.
+    List<org.apache.spark.sql.Column> present = new ArrayList<>();
+    for (int b = 0; b < k; b++) {
+      present.add(functions.count(functions.col("f" + keyField[b])));
+    }
+    Row presence = normalized.agg(present.get(0), present.subList(1, k).toArray(new org.apache.spark.sql.Column[0])).first();
     List<Double> totals = new ArrayList<>();
     for (int b = 0; b < k; b++) {
-      double agree = m[b][0];
-      if (estimates[b].pairs() > 0 && estimates[b].expectedMatches() >= 1 && agree > 0.01) {
+      double share = records == 0 ? 0 : presence.getLong(b) / (double) records;
+      double agree = m[b][0] * share * share;
+      if (estimates[b].pairs() > 0 && estimates[b].expectedMatches() >= 1 && agree > 0.005) {
         totals.add(estimates[b].expectedMatches() / agree);
       }
     }
