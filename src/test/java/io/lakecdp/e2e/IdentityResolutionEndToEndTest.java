@@ -66,11 +66,14 @@ class IdentityResolutionEndToEndTest {
         "every linked record is in the ground truth");
     Map<String, Double> m = DemoGroundTruth.quality(spark, truthDir, clusters);
     System.err.println("demo tenant identity resolution quality: " + m);
-    assertTrue(m.get("precision") >= 0.98, m.toString());
-    assertTrue(m.get("recall") >= 0.90, m.toString());
+    // conf/identity/person.yaml unchanged (learned weights): the quality floor on the demo tenant.
+    assertTrue(m.get("precision") >= 0.99, m.toString());
+    assertTrue(m.get("f1") >= 0.99, m.toString());
     // Look-alikes the generator planted (same household, twins, namesakes, shared throwaway e-mails):
     // every kind is present and none may be merged.
     Map<String, long[]> negatives = DemoGroundTruth.hardNegatives(spark, truthDir, clusters);
+    DemoGroundTruth.wrongEdges(spark, truthDir, spark.table("lake." + TENANT + "_unified.match_explanations")).limit(10)
+        .collectAsList().forEach(r -> System.err.println("wrong edge: " + r));
     assertEquals(java.util.Set.of("household", "twin", "namesake", "placeholder_email"), negatives.keySet());
     negatives.forEach((kind, counts) -> {
       assertTrue(counts[0] > 0, kind);

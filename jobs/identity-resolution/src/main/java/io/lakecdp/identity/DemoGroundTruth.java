@@ -55,6 +55,15 @@ public final class DemoGroundTruth {
     return out;
   }
 
+  /** Matched pairs (from {@code match_explanations}) whose records belong to different people. */
+  public static Dataset<Row> wrongEdges(SparkSession spark, String truthDir, Dataset<Row> explanations) {
+    Dataset<Row> t = records(spark, truthDir);
+    return explanations
+        .join(t.withColumnRenamed(ResolutionEngine.ID, "record_id_a").withColumnRenamed("truth", "ta"), "record_id_a")
+        .join(t.withColumnRenamed(ResolutionEngine.ID, "record_id_b").withColumnRenamed("truth", "tb"), "record_id_b")
+        .filter("ta <> tb");
+  }
+
   /** Matched pairs (from {@code match_explanations}) whose records belong to different people, by rule. */
   public static Map<String, Long> wrongEdgesByRule(SparkSession spark, String truthDir, Dataset<Row> explanations) {
     Dataset<Row> t = records(spark, truthDir);

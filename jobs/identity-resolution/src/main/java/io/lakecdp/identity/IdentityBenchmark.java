@@ -57,7 +57,7 @@ public final class IdentityBenchmark extends IdentityResolutionCommand {
     resetPeaks();
 
     long start = System.nanoTime();
-    IdentityResolutionJob.Result run = new IdentityResolutionJob(ctx, rules()).run(true);
+    IdentityResolutionJob.Result run = new IdentityResolutionJob(ctx, rules(), configSha256()).run(true, false);
     double seconds = (System.nanoTime() - start) / 1e9;
     long peakHeap = peakHeapBytes();
     Dataset<Row> link = spark.table(ctx.tables().unified("unified_link_individual"))

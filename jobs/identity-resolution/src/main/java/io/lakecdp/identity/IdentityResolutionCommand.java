@@ -6,19 +6,32 @@ import io.lakecdp.common.config.TenantConfig;
 import io.lakecdp.common.job.JobCommand;
 import io.lakecdp.common.job.JobContext;
 import io.lakecdp.common.job.JobResult;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /** Command line of the identity resolution tenant run. */
 @Command(name = "identity-resolution", mixinStandardHelpOptions = true, sortOptions = false,
     description = {
-        "Resolve a tenant's source Individuals (with their contact points) into unified profiles, using the rules",
-        "of conf/tenants/<tenant>/identity-resolution.yaml. Writes <tenant>_unified.unified_individual,",
-        "unified_link_individual, unified_contact_point_email, unified_contact_point_phone and match_explanations.",
-        "Unified ids stay stable across runs; a run whose inputs did not change since the last one writes nothing.",
-        "Also: identity-resolution evaluate --help (measure rules on a labelled CSV)."})
+        "Resolve a tenant's source Individuals (with all their contact points) into unified profiles, as",
+        "conf/tenants/<tenant>/identity-resolution.yaml says: match rules, and/or comparisons whose weights are",
+        "learned from the tenant's data (saved to <warehouse>/_models/<tenant>/identity-model.json and reused).",
+        "Writes <tenant>_unified.unified_individual, unified_link_individual, unified_contact_point_email,",
+        "unified_contact_point_phone, unified_contact_point_address and match_explanations.",
+        "Unified ids stay stable across runs; a run whose inputs, configuration and model did not change since the",
+        "last one writes nothing.",
+        "Also: identity-resolution train --help (learn the weights again), identity-resolution explain-pair --help",
+        "(why two records match or not), identity-resolution evaluate --help (measure a configuration on a",
+        "labelled CSV)."})
 public class IdentityResolutionCommand extends JobCommand {
   private RuleSet rules;
+  private String configSha256;
+
+  @Option(names = "--retrain", description = "Learn the match weights again even when a saved model fits the configuration.")
+  boolean retrain;
 
   @Override
   protected String jobName() {
@@ -29,11 +42,20 @@ public class IdentityResolutionCommand extends JobCommand {
   protected void validate(EnvConfig env, TenantConfig tenant) {
     Path file = tenant.dir().resolve("identity-resolution.yaml");
     rules = RuleSet.load(file);
-    for (String field : rules.fields().keySet()) {
-      for (String column : RuleSet.columnsOf(field)) {
-        if (!Profiles.COLUMNS.contains(column)) {
-          throw new ConfigException(file.toString(), "rules", "unknown profile field '" + column
-              + "' (profile fields: " + String.join(", ", Profiles.COLUMNS) + ")");
+    try {
+      configSha256 = Fingerprint.sha256(Files.readAllBytes(file));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    if (!rules.probabilistic()) {
+      // Rules-only configurations name the standard profile fields; comparisons may name any field (custom DMO
+      // fields too): one the profiles lack is missing everywhere, with a warning.
+      for (String field : rules.fields().keySet()) {
+        for (String column : RuleSet.columnsOf(field)) {
+          if (!Profiles.COLUMNS.contains(column)) {
+            throw new ConfigException(file.toString(), "rules", "unknown profile field '" + column
+                + "' (profile fields: " + String.join(", ", Profiles.COLUMNS) + ")");
+          }
         }
       }
     }
@@ -44,8 +66,13 @@ public class IdentityResolutionCommand extends JobCommand {
     return rules;
   }
 
+  /** SHA-256 of the configuration file. */
+  protected String configSha256() {
+    return configSha256;
+  }
+
   @Override
   protected JobResult execute(JobContext ctx) {
-    return new IdentityResolutionJob(ctx, rules).run();
+    return new IdentityResolutionJob(ctx, rules, configSha256).run(false, retrain);
   }
 }

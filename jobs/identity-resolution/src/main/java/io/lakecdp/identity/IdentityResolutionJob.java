@@ -3,6 +3,7 @@ package io.lakecdp.identity;
 import io.lakecdp.common.config.DmoMapping;
 import io.lakecdp.common.job.JobContext;
 import io.lakecdp.common.job.JobResult;
+import io.lakecdp.common.job.Json;
 import io.lakecdp.common.lake.Lake;
 import io.lakecdp.common.lake.TenantTables;
 import io.lakecdp.common.model.DataModel;
@@ -35,13 +36,19 @@ public final class IdentityResolutionJob {
 
   private final JobContext ctx;
   private final RuleSet rules;
+  private final String configSha256;
   private final SparkSession spark;
   private final TenantTables tables;
   private final Lake lake;
+  private final ModelStore models;
 
-  public IdentityResolutionJob(JobContext ctx, RuleSet rules) {
+  /** @param configSha256 SHA-256 of the configuration file's bytes (part of the input fingerprint) */
+  public IdentityResolutionJob(JobContext ctx, RuleSet rules, String configSha256) {
     this.ctx = ctx;
     this.rules = rules;
+    this.configSha256 = configSha256;
+    this.models = new ModelStore(ctx.env().warehouse(), ctx.tenant().name(),
+        ctx.spark().sparkContext().hadoopConfiguration());
     this.spark = ctx.spark();
     this.tables = ctx.tables();
     this.lake = ctx.lake();
@@ -49,7 +56,8 @@ public final class IdentityResolutionJob {
 
   public record Result(boolean skipped, long sourceProfiles, long unifiedProfiles, long largestCluster,
       long candidatePairs, long matchedPairs, int iterations, long oversizedClusters, long keptIds,
-      Map<String, Long> stageMillis, Map<String, Long> lucenePartitionsByExecutor) implements JobResult {
+      Map<String, Long> stageMillis, Map<String, Long> lucenePartitionsByExecutor, String fingerprint,
+      Map<String, Object> model) implements JobResult {
     @Override
     public long rowsIn() {
       return sourceProfiles;
@@ -78,36 +86,76 @@ public final class IdentityResolutionJob {
       m.put("pairs_scored_per_second", scoring == 0 ? 0.0 : candidatePairs * 1000.0 / scoring);
       m.put("stage_ms", stageMillis);
       m.put("lucene_partitions_by_executor", lucenePartitionsByExecutor);
+      m.put("input_fingerprint", fingerprint);
+      if (model != null) {
+        m.put("match_model", model);
+      }
       return m;
     }
   }
 
   public Result run() {
-    return run(false);
+    return run(false, false);
   }
 
-  /** @param force resolve even when the inputs did not change (benchmarks) */
-  Result run(boolean force) {
+  /** The trained model this run would use: the saved one when it fits the configuration, else null. */
+  MatchModel savedModel() {
+    if (!rules.probabilistic()) {
+      return null;
+    }
+    MatchModel saved = models.load();
+    if (saved != null && !saved.fits(rules.comparisons())) {
+      LOG.info("The saved match model {} was trained for other comparisons: retraining", models.location());
+      return null;
+    }
+    return saved;
+  }
+
+  /** Learns the match weights on the tenant's current profiles and saves them (identity-resolution train). */
+  public MatchModel train() {
+    ctx.step("training the match model");
+    DataModel model = new DataModel(spark, ctx.tenant(), tables);
+    ResolutionEngine engine = new ResolutionEngine(spark, rules);
+    Dataset<Row> normalized = engine.normalize(Profiles.build(model)).persist(StorageLevel.MEMORY_AND_DISK());
+    MatchModel trained = ModelTrainer.train(spark, normalized, normalized.count(), rules, engine.fields());
+    models.save(trained);
+    normalized.unpersist();
+    LOG.info("Match model saved to {}", models.location());
+    return trained;
+  }
+
+  /**
+   * @param force resolve even when the inputs did not change (benchmarks)
+   * @param retrain learn the weights again even when a saved model fits
+   */
+  Result run(boolean force, boolean retrain) {
     String link = tables.unified("unified_link_individual");
-    String inputs = inputSnapshots();
-    if (!force && lake.exists(link)) {
+    MatchModel saved = retrain ? null : savedModel();
+    String inputs = fingerprint(saved);
+    if (!force && !retrain && lake.exists(link)) {
       Snapshot last = lake.table(link).currentSnapshot();
       if (last != null && inputs.equals(last.summary().get(INPUTS))) {
-        LOG.info("Inputs unchanged since run {}: nothing to do", last.summary().get(Lake.RUN_ID));
-        return new Result(true, 0, 0, 0, 0, 0, 0, 0, 0, Map.of(), Map.of());
+        LOG.info("Inputs unchanged since run {} (fingerprint {}): nothing to do", last.summary().get(Lake.RUN_ID), inputs);
+        return new Result(true, 0, 0, 0, 0, 0, 0, 0, 0, Map.of(), Map.of(), inputs, null);
       }
     }
     ctx.step("building source profiles");
     DataModel model = new DataModel(spark, ctx.tenant(), tables);
     Dataset<Row> profiles = Profiles.build(model).persist(StorageLevel.MEMORY_AND_DISK());
     ctx.step("matching and clustering");
-    ResolutionEngine.Result r = new ResolutionEngine(spark, rules).resolve(profiles);
+    ResolutionEngine.Result r = new ResolutionEngine(spark, rules).resolve(profiles, saved, Double.NaN);
+    if (r.model() != null && r.model() != saved) {
+      models.save(r.model());
+      LOG.info("Match model trained on {} profiles and saved to {}", r.records(), models.location());
+    }
+    inputs = fingerprint(r.model());
     Dataset<Row> previous = lake.exists(link) ? spark.table(link).select(ResolutionEngine.ID, "unified_id") : null;
     Dataset<Row> ids = StableIds.assign(r.clusters(), previous).localCheckpoint();
     long kept = previous == null ? 0
         : ids.join(previous.withColumnRenamed("unified_id", "prev"), ResolutionEngine.ID)
             .filter(functions.col("unified_id").equalTo(functions.col("prev"))).count();
-    Dataset<Row> linked = profiles.join(ids, ResolutionEngine.ID).persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> linked = Profiles.newestValues(profiles).join(ids, ResolutionEngine.ID)
+        .persist(StorageLevel.MEMORY_AND_DISK());
 
     ctx.step("reconciling unified profiles");
     lake.ensureNamespace(tables.namespace("unified"));
@@ -128,7 +176,8 @@ public final class IdentityResolutionJob {
         functions.col("City").as("city"), functions.col("StateProvince").as("state_province"),
         functions.col("PostalCode").as("postal_code"), functions.col("Country").as("country")), commit);
     replace("match_explanations", r.edges().select(functions.col("a").as("record_id_a"), functions.col("b").as("record_id_b"),
-        functions.col("rule"), functions.col("scores"), functions.lit(ctx.runId()).as("run_id")), commit);
+        functions.col("rule"), functions.col("scores"), functions.col("levels"), functions.lit(ctx.runId()).as("run_id")),
+        commit);
     Map<String, String> linkCommit = new LinkedHashMap<>(commit);
     linkCommit.put(INPUTS, inputs);
     replace("unified_link_individual", linked.select(functions.col(ResolutionEngine.ID), functions.col("unified_id"),
@@ -140,8 +189,24 @@ public final class IdentityResolutionJob {
     linked.unpersist();
     profiles.unpersist();
     LOG.info("{} source profiles -> {} unified profiles ({} ids kept from the previous run)", source, unifiedCount, kept);
+    Map<String, Object> modelSummary = null;
+    if (r.model() != null) {
+      modelSummary = new LinkedHashMap<>();
+      modelSummary.put("file", models.location());
+      modelSummary.put("trained_in_this_run", r.model() != saved);
+      modelSummary.put("parameters", Json.mapper().convertValue(readTree(r.model().toJson()), Map.class));
+    }
     return new Result(false, source, unifiedCount, largest.isNullAt(0) ? 0 : largest.getLong(0), r.candidatePairs(),
-        r.matchedPairs(), r.iterations(), r.oversizedClusters(), kept, r.stageMillis(), r.lucenePartitionsByExecutor());
+        r.matchedPairs(), r.iterations(), r.oversizedClusters(), kept, r.stageMillis(), r.lucenePartitionsByExecutor(),
+        inputs, modelSummary);
+  }
+
+  private static com.fasterxml.jackson.databind.JsonNode readTree(String json) {
+    try {
+      return Json.mapper().readTree(json);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   /**
@@ -175,6 +240,15 @@ public final class IdentityResolutionJob {
     });
   }
 
+  /**
+   * SHA-256 of what decides the result: the configuration file's bytes, the trained model's parameters and the
+   * current snapshot of every DLO the profile DMOs read. Content only, so every JVM computes the same.
+   */
+  private String fingerprint(MatchModel model) {
+    return Fingerprint.sha256("config=" + configSha256 + "\nmodel=" + (model == null ? "none" : model.parametersSha256())
+        + "\n" + inputSnapshots());
+  }
+
   /** The current snapshot of every DLO the profile DMOs read, as one comparable string. */
   private String inputSnapshots() {
     Set<String> out = new TreeSet<>();
@@ -185,6 +259,6 @@ public final class IdentityResolutionJob {
         out.add(m.dlo() + "=" + (s == null ? "none" : s.snapshotId()));
       }
     }
-    return String.join(";", out) + ";rules=" + rules.hashCode();
+    return String.join(";", out);
   }
 }

@@ -116,6 +116,18 @@ public record MatchModel(List<String> names, List<List<String>> levels, double p
     }
   }
 
+  /** SHA-256 of the parameters (prior, m, u, comparisons): equal for a model and its saved copy. */
+  public String parametersSha256() {
+    StringBuilder s = new StringBuilder(configHash).append('\n').append(Double.toString(prior));
+    for (int c = 0; c < m.length; c++) {
+      s.append('\n').append(names.get(c));
+      for (int l = 0; l < m[c].length; l++) {
+        s.append(' ').append(Double.toString(m[c][l])).append('/').append(Double.toString(u[c][l]));
+      }
+    }
+    return Fingerprint.sha256(s.toString());
+  }
+
   /** Whether this model was trained for exactly these comparisons. */
   public boolean fits(List<Comparison> comparisons) {
     return configHash.equals(hashOf(comparisons));

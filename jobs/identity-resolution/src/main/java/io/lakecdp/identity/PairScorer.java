@@ -211,9 +211,10 @@ public final class PairScorer implements Serializable {
     return out;
   }
 
+  /** Swapped names are recognised only when close at high precision ("maria" is not "martinez" swapped in). */
   private static MatchCriterion fuzzyOf(MatchCriterion c) {
-    return new MatchCriterion(c.field(), MatchCriterion.Method.FUZZY, c.precision(), c.normalizer(), false,
-        c.nicknames(), c.initials(), null);
+    return new MatchCriterion(c.field(), MatchCriterion.Method.FUZZY, MatchCriterion.Precision.HIGH, c.normalizer(), false,
+        c.nicknames(), false, null);
   }
 
   static boolean passes(MatchCriterion c, String a, String b, Double score) {

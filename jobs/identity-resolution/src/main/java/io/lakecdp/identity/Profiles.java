@@ -2,37 +2,55 @@ package io.lakecdp.identity;
 
 import io.lakecdp.common.model.DataModel;
 import io.lakecdp.common.model.StandardModel;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.functions;
 
 /**
- * Source profiles for identity resolution, one row per source Individual: its attributes and its most
- * recent e-mail, phone and address from the contact-point DMOs. {@code record_id} is
- * {@code <DataSourceObjectId>:<Id>}, unique across sources. Rule files name these columns.
+ * Source profiles for identity resolution, one row per source Individual: its attributes and every one of
+ * its e-mails, phones and addresses from the contact-point DMOs, newest first, joined by
+ * {@link Comparison#MULTI} (the i-th address, city and postal code belong together). {@code record_id} is
+ * {@code <DataSourceObjectId>:<Id>}, unique across sources. Configurations name these columns; fields of
+ * the Individual DMO beyond the standard ones (custom fields) are there too, in snake_case.
  */
 final class Profiles {
-  static final List<String> COLUMNS = List.of("first_name", "last_name", "birth_date", "email", "phone", "address",
-      "city", "postal_code", "source", "last_modified");
+  static final List<String> COLUMNS = List.of("first_name", "last_name", "middle_name", "salutation", "suffix",
+      "birth_date", "gender", "preferred_language", "email", "phone", "address", "city", "postal_code", "source",
+      "last_modified");
+  /** Multi-valued columns: for reconciliation, the newest value. */
+  static final List<String> MULTI_VALUED = List.of("email", "phone", "address", "city", "postal_code");
+  /** Values of one kind kept per party (the newest). */
+  static final int MAX_VALUES = 10;
+  private static final Set<String> STANDARD_INDIVIDUAL = Set.of("Id", "FirstName", "LastName", "MiddleName",
+      "Salutation", "Suffix", "BirthDate", "Gender", "PreferredLanguage", "CreatedDate", "LastModifiedDate",
+      "DataSourceObjectId", "DataSourceId");
 
   private Profiles() {}
 
   static Dataset<Row> build(DataModel model) {
-    Dataset<Row> individuals = model.dmo(StandardModel.INDIVIDUAL).select(
+    Dataset<Row> dmo = model.dmo(StandardModel.INDIVIDUAL);
+    List<Column> cols = new ArrayList<>(List.of(
         key("Id"), functions.col("DataSourceObjectId").as("dso"), functions.col("Id").as("individual_id"),
         functions.col("FirstName").as("first_name"), functions.col("LastName").as("last_name"),
-        functions.col("BirthDate").cast("string").as("birth_date"), functions.col("DataSourceId").as("source"),
-        functions.col("LastModifiedDate").as("last_modified"));
-    Dataset<Row> email = latest(model.dmo(StandardModel.CONTACT_POINT_EMAIL), "email",
-        functions.col("EmailAddress").as("email"));
-    Dataset<Row> phone = latest(model.dmo(StandardModel.CONTACT_POINT_PHONE), "phone",
-        functions.col("PhoneNumber").as("phone"));
-    Dataset<Row> address = latest(model.dmo(StandardModel.CONTACT_POINT_ADDRESS), "postal_code",
-        functions.col("AddressLine1").as("address"), functions.col("City").as("city"),
-        functions.col("PostalCode").as("postal_code"));
+        functions.col("MiddleName").as("middle_name"), functions.col("Salutation").as("salutation"),
+        functions.col("Suffix").as("suffix"), functions.col("BirthDate").cast("string").as("birth_date"),
+        functions.col("Gender").as("gender"), functions.col("PreferredLanguage").as("preferred_language"),
+        functions.col("DataSourceId").as("source"), functions.col("LastModifiedDate").as("last_modified")));
+    for (String c : dmo.columns()) {
+      if (!STANDARD_INDIVIDUAL.contains(c) && !c.startsWith("_")) {
+        cols.add(functions.col("`" + c + "`").cast("string").as(snake(c)));
+      }
+    }
+    Dataset<Row> individuals = dmo.select(cols.toArray(new Column[0]));
+    Dataset<Row> email = all(model.dmo(StandardModel.CONTACT_POINT_EMAIL), "EmailAddress", "email");
+    Dataset<Row> phone = all(model.dmo(StandardModel.CONTACT_POINT_PHONE), "PhoneNumber", "phone");
+    Dataset<Row> address = all(model.dmo(StandardModel.CONTACT_POINT_ADDRESS), "PostalCode", "postal_code",
+        "AddressLine1", "address", "City", "city");
     return individuals.join(email, ResolutionEngine.ID, "left").join(phone, ResolutionEngine.ID, "left")
         .join(address, ResolutionEngine.ID, "left");
   }
@@ -42,13 +60,41 @@ final class Profiles {
     return functions.concat_ws(":", functions.col("DataSourceObjectId"), functions.col(idColumn)).as(ResolutionEngine.ID);
   }
 
-  /** The most recently modified contact point of each party that has a value. */
-  private static Dataset<Row> latest(Dataset<Row> contactPoints, String required, Column... values) {
-    Dataset<Row> cp = contactPoints.select(key("PartyId"), functions.col("LastModifiedDate").as("cp_modified"),
-        functions.struct(values).as("v"));
-    return cp.filter(functions.col("v").getField(required).isNotNull())
-        .withColumn("rn", functions.row_number().over(Window.partitionBy(ResolutionEngine.ID)
-            .orderBy(functions.col("cp_modified").desc_nulls_last())))
-        .filter("rn = 1").select(functions.col(ResolutionEngine.ID), functions.col("v.*"));
+  /** The newest value of each multi-valued column, as reconciliation and the unified profile use them. */
+  static Dataset<Row> newestValues(Dataset<Row> profiles) {
+    Dataset<Row> out = profiles;
+    for (String c : MULTI_VALUED) {
+      Column first = functions.substring_index(functions.col(c), Comparison.MULTI, 1);
+      out = out.withColumn(c, functions.when(first.equalTo(""), functions.lit(null)).otherwise(first));
+    }
+    return out;
+  }
+
+  /**
+   * Every contact point of each party whose required DMO field has a value, newest first (at most
+   * {@link #MAX_VALUES}), as one multi-valued column per {@code (DMO field, column)} pair.
+   */
+  private static Dataset<Row> all(Dataset<Row> contactPoints, String... fieldsAndColumns) {
+    List<Column> parts = new ArrayList<>();
+    parts.add(functions.coalesce(functions.col("LastModifiedDate").cast("long"), functions.lit(Long.MIN_VALUE)).as("t"));
+    parts.add(functions.col("Id").cast("string").as("id"));
+    for (int i = 0; i < fieldsAndColumns.length; i += 2) {
+      parts.add(functions.coalesce(functions.col(fieldsAndColumns[i]).cast("string"), functions.lit("")).as(fieldsAndColumns[i + 1]));
+    }
+    Dataset<Row> cp = contactPoints.filter(functions.col(fieldsAndColumns[0]).isNotNull())
+        .select(key("PartyId"), functions.struct(parts.toArray(new Column[0])).as("v"));
+    Column sorted = functions.slice(functions.sort_array(functions.collect_list("v"), false), 1, MAX_VALUES);
+    Dataset<Row> grouped = cp.groupBy(ResolutionEngine.ID).agg(sorted.as("vs"));
+    List<Column> out = new ArrayList<>();
+    out.add(functions.col(ResolutionEngine.ID));
+    for (int i = 1; i < fieldsAndColumns.length; i += 2) {
+      String c = fieldsAndColumns[i];
+      out.add(functions.expr("array_join(transform(vs, x -> x." + c + "), '" + Comparison.MULTI + "')").as(c));
+    }
+    return grouped.select(out.toArray(new Column[0]));
+  }
+
+  private static String snake(String camel) {
+    return camel.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT);
   }
 }
