@@ -44,6 +44,21 @@ class PipelineTest {
     assertTrue(new IcebergTables(warehouse).rows("pipe_act", "activation_runs").size() >= 2);
     assertTrue(Files.exists(dir.resolve("exports/demo/loyal_buyers_email/p1-activation/_manifest.json")));
 
+    // Identity resolution again, in a new JVM, on unchanged input: the content fingerprint (configuration bytes,
+    // saved model parameters, snapshot ids) is the same in every JVM, so the run is skipped.
+    Submit.Result again = Submit.run("identity-resolution", "--tenant", "pipe", "--conf", conf.toString(),
+        "--master", "local[2]");
+    assertEquals(0, again.exitCode(), again.err());
+    String summary = again.out().lines().filter(l -> l.contains("\"lakecdp_summary\"")).reduce((a, b) -> b).orElseThrow();
+    assertTrue(summary.contains("\"skipped\":\"inputs unchanged since the last successful run\""), summary);
+    assertTrue(Files.isRegularFile(warehouse.resolve("_models/pipe/identity-model.json")), "the trained model is saved");
+    // And explain-pair, in a third JVM, on two records of the same person.
+    Submit.Result explained = Submit.run("identity-resolution", "explain-pair", "--tenant", "pipe", "--conf",
+        conf.toString(), "--master", "local[2]", "crm_contacts:C0000001", "web_signups:W0000001");
+    assertEquals(0, explained.exitCode(), explained.err());
+    assertTrue(explained.out().contains("match weight") && explained.out().contains("first_name"), explained.out());
+    assertTrue(explained.out().contains("MATCH ("), "the same person: " + explained.out());
+
     Path bad = activations.resolve("loyal_buyers_email.yaml");
     Files.writeString(bad, Files.readString(bad).replace("file:", "ftp:"));
     Submit.Result failed = Submit.run("pipeline", "--tenant", "pipe", "--conf", conf.toString(), "--run-id", "p2",

@@ -1,0 +1,86 @@
+package io.lakecdp.identity;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.junit.jupiter.api.Test;
+
+/** Each comparison kind's levels, on normalized values (the first level that holds wins). */
+class ComparisonTest {
+  private static int level(Comparison.Kind kind, String[] a, String[] b) {
+    int[] pos = new int[a.length];
+    for (int i = 0; i < pos.length; i++) {
+      pos[i] = i;
+    }
+    java.util.List<String> fields = java.util.stream.IntStream.range(0, a.length).mapToObj(i -> "f" + i).toList();
+    return new Comparison("c", kind, fields, false).level(a, b, pos);
+  }
+
+  private static String level(Comparison.Kind kind, String a, String b) {
+    int l = level(kind, new String[] {a}, new String[] {b});
+    return l == Comparison.MISSING ? "missing" : kind.levels().get(l);
+  }
+
+  @Test
+  void names() {
+    assertEquals("exact", level(Comparison.Kind.NAME, "robert", "robert"));
+    assertEquals("nickname", level(Comparison.Kind.NAME, "bob", "robert"));
+    assertEquals("jaro_winkler_0.92", level(Comparison.Kind.NAME, "catherine", "catharine"));
+    assertEquals("jaro_winkler_0.92", level(Comparison.Kind.NAME, "mary ann", "mary"), "one name's tokens within the other's");
+    assertEquals("jaro_winkler_0.80", level(Comparison.Kind.NAME, "kristina", "christina"));
+    assertEquals("initial", level(Comparison.Kind.NAME, "j", "jennifer"));
+    assertEquals("different", level(Comparison.Kind.NAME, "robert", "susan"));
+    assertEquals("missing", level(Comparison.Kind.NAME, null, "susan"));
+    // With a second field: first and last name swapped.
+    assertEquals(5, level(Comparison.Kind.NAME, new String[] {"russell", "sofia"}, new String[] {"sofia", "russell"}));
+    assertEquals(6, level(Comparison.Kind.NAME, new String[] {"maria", "lee"}, new String[] {"emily", "martinez"}),
+        "a given name merely like the other's surname is no swap");
+  }
+
+  @Test
+  void dates() {
+    assertEquals("exact", level(Comparison.Kind.DATE, "19850302", "19850302"));
+    assertEquals("one_day_or_edit", level(Comparison.Kind.DATE, "19850302", "19850203"), "day and month swapped");
+    assertEquals("one_day_or_edit", level(Comparison.Kind.DATE, "19850228", "19850301"), "a day apart across a month");
+    assertEquals("one_day_or_edit", level(Comparison.Kind.DATE, "19850302", "19860302"), "one digit");
+    assertEquals("two_edits_or_year", level(Comparison.Kind.DATE, "1985", "19850302"), "year only on one side");
+    assertEquals("different", level(Comparison.Kind.DATE, "19850302", "19621117"));
+  }
+
+  @Test
+  void emailsAndPhonesTakeTheBestOfAllValues() {
+    String many = "ann@work.com" + Comparison.MULTI + "ann.lee@gmail.com";
+    assertEquals("exact", level(Comparison.Kind.EMAIL, many, "ann.lee@gmail.com"), "any pair of values");
+    assertEquals("same_local_part", level(Comparison.Kind.EMAIL, "ann.lee@gmail.com", "ann.lee@yahoo.com"));
+    assertEquals("same_local_part", level(Comparison.Kind.EMAIL, "ann.lee@gmail.com", "ann.lee@gmial.com"), "domain typo");
+    assertEquals("similar", level(Comparison.Kind.EMAIL, "ann.lee@gmail.com", "ann.lle@gmail.com"), "typo in the local part");
+    assertEquals("different", level(Comparison.Kind.EMAIL, "ann@x.com", "bob@y.org"));
+    assertEquals("exact", level(Comparison.Kind.PHONE, "+15125551795" + Comparison.MULTI + "+15125550000", "+15125550000"));
+    assertEquals("one_edit_or_last_7", level(Comparison.Kind.PHONE, "+15125551795", "+15125551796"));
+    assertEquals("different", level(Comparison.Kind.PHONE, "+15125551795", "+12065550123"));
+  }
+
+  @Test
+  void locationComparesStreetPostalCodeAndCityTogether() {
+    String[] home = {"12 main street", "78726", "austin"};
+    assertEquals(0, level(Comparison.Kind.LOCATION, home, new String[] {"12 main street", "78726", "austin"}));
+    assertEquals(1, level(Comparison.Kind.LOCATION, home, new String[] {"12 mian street", "78726", null}));
+    assertEquals(2, level(Comparison.Kind.LOCATION, home, new String[] {"4 oak road", "78726", "austin"}));
+    assertEquals(3, level(Comparison.Kind.LOCATION, home, new String[] {null, "78700", "austin"}));
+    assertEquals(4, level(Comparison.Kind.LOCATION, home, new String[] {"4 oak road", "10001", "new york"}));
+    assertEquals(Comparison.MISSING, level(Comparison.Kind.LOCATION, home, new String[] {null, null, null}));
+    // Several addresses, aligned: the second address of one record is the first of the other.
+    String m = Comparison.MULTI;
+    assertEquals(0, level(Comparison.Kind.LOCATION, new String[] {"4 oak road" + m + "12 main street", "10001" + m + "78726",
+        "new york" + m + "austin"}, home));
+  }
+
+  @Test
+  void codesTextAndExact() {
+    assertEquals("exact", level(Comparison.Kind.CODE, "78726", "78726"));
+    assertEquals("one_edit", level(Comparison.Kind.CODE, "78726", "78762"));
+    assertEquals("different", level(Comparison.Kind.CODE, "78726", "10001"));
+    assertEquals("jaro_winkler_0.90", level(Comparison.Kind.TEXT, "portsmouth", "portsmuoth"));
+    assertEquals("different", level(Comparison.Kind.EXACT, "L-1", "L-2"));
+    assertEquals("exact", level(Comparison.Kind.EXACT, "L-1", "L-1"));
+  }
+}
