@@ -79,6 +79,9 @@ public final class DemoDataGenerator {
       java.util.Set<String> emails = new java.util.HashSet<>();
       for (int i = 1; i <= people; i++) {
         SplittableRandom r = new SplittableRandom(seed * 1_000_003L + i);
+        // Variations of a person's records across sources draw from a stream of their own, so adding one leaves
+        // every other value of the data set as it was.
+        SplittableRandom v = new SplittableRandom(seed * 7_919L + i * 31L + 17);
         Person p = person(i, r);
         // Hard negatives: different people a careless matcher would merge.
         double kind = r.nextDouble();
@@ -111,7 +114,7 @@ public final class DemoDataGenerator {
           int copies = r.nextDouble() < 0.04 ? 2 : 1;
           for (int c = 0; c < copies; c++) {
             String id = String.format("C%07d%s", i, c == 0 ? "" : "-" + c);
-            malformed += crmRow(crm, p, id, r, c > 0);
+            malformed += crmRow(crm, p, id, r, c > 0, v);
             truth.row("crm," + id + "," + p.id);
             customerIds.add(id);
             emailOwners.add(new String[] {id, p.email});
@@ -119,7 +122,7 @@ public final class DemoDataGenerator {
         }
         if (r.nextDouble() < 0.55) {
           String id = String.format("W%07d", i);
-          malformed += webRow(web, p, id, r);
+          malformed += webRow(web, p, id, r, v);
           truth.row("web," + id + "," + p.id);
           customerIds.add(id);
         }
@@ -208,9 +211,23 @@ public final class DemoDataGenerator {
         zip, movedStreet, movedZip);
   }
 
-  private int crmRow(ChunkedWriter out, Person p, String id, SplittableRandom r, boolean duplicate) {
+  /** Share of CRM records under a married name: another surname, the same e-mail, phone and address. */
+  static final double MARRIED_NAME_RATE = 0.04;
+  /** Share of web sign-ups with given and family name swapped. */
+  static final double SWAPPED_NAMES_RATE = 0.02;
+  /** Share of web sign-ups with a typo in the e-mail's domain. */
+  static final double DOMAIN_TYPO_RATE = 0.03;
+  /** Share of web sign-ups with a second mailbox: the same local part at another provider. */
+  static final double OTHER_PROVIDER_RATE = 0.08;
+  /** Providers of those second mailboxes: none of them gives anyone a first mailbox, so no two people share one. */
+  private static final String[] OTHER_PROVIDERS = {"gmx.com", "mail.com", "fastmail.com", "zoho.com"};
+
+  private int crmRow(ChunkedWriter out, Person p, String id, SplittableRandom r, boolean duplicate, SplittableRandom v) {
     String first = duplicate || r.nextDouble() < 0.1 ? nickname(p.given, r) : p.given.name();
     String last = r.nextDouble() < 0.03 ? typo(p.last, r) : p.last;
+    if (v.nextDouble() < MARRIED_NAME_RATE) {
+      last = pick(names.lastNames, v);
+    }
     String email = r.nextDouble() < 0.1 ? p.email.toUpperCase(Locale.ROOT) : p.email;
     if (r.nextDouble() < 0.08) {
       email = "";
@@ -237,13 +254,28 @@ public final class DemoDataGenerator {
     return bad;
   }
 
-  private int webRow(ChunkedWriter out, Person p, String id, SplittableRandom r) {
+  private int webRow(ChunkedWriter out, Person p, String id, SplittableRandom r, SplittableRandom v) {
     String first = r.nextDouble() < 0.3 ? nickname(p.given, r) : p.given.name();
     String last = r.nextDouble() < 0.05 ? typo(p.last, r) : p.last;
     String email = p.email;
     if (email.endsWith("@gmail.com") && r.nextDouble() < 0.3) {
       String local = email.substring(0, email.indexOf('@'));
       email = (r.nextBoolean() ? local.replace(".", "") : local + "+shop") + "@gmail.com";
+    }
+    if (v.nextDouble() < SWAPPED_NAMES_RATE) {
+      String t = first;
+      first = last;
+      last = t;
+    }
+    boolean placeholder = List.of(PLACEHOLDER_EMAILS).contains(p.email);
+    double e = v.nextDouble();
+    if (!placeholder && e < DOMAIN_TYPO_RATE) {
+      int at = email.indexOf('@');
+      email = email.substring(0, at + 1) + typo(email.substring(at + 1, email.lastIndexOf('.')), v)
+          + email.substring(email.lastIndexOf('.'));
+    } else if (!placeholder && e < DOMAIN_TYPO_RATE + OTHER_PROVIDER_RATE) {
+      String domain = OTHER_PROVIDERS[v.nextInt(OTHER_PROVIDERS.length)];
+      email = email.substring(0, email.indexOf('@') + 1) + domain;
     }
     String mobile = String.format("+1 %s-%s-%s", p.phone.substring(0, 3), p.phone.substring(3, 6), p.phone.substring(6));
     String zip = r.nextDouble() < 0.1 ? p.movedZip : p.zip;

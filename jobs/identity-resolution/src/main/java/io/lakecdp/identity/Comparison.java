@@ -123,7 +123,8 @@ public record Comparison(String name, Kind kind, List<String> fields, boolean te
         if (l == 6 && pos.length > 1) {
           String sx = a[pos[1]];
           String sy = b[pos[1]];
-          if ((sy != null && close(x, sy)) || (sx != null && close(y, sx))) {
+          // Both names crossed over: a one-sided likeness ("walker" given as a first name) is no swap.
+          if (sx != null && sy != null && close(x, sy) && close(sx, y)) {
             return 5;
           }
         }

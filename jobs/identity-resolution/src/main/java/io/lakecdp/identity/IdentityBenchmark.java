@@ -27,14 +27,19 @@ import picocli.CommandLine.Option;
  * Benchmark of the identity-resolution tenant run on generated demo profiles already ingested into the
  * tenant's DLOs (scripts/bench-identity.sh does the generating and ingesting): the whole run through
  * its job code, its quality against the generator's truth (pairwise, B-cubed and hard negatives), peak
- * memory, and in the same JVM an exact-match baseline (normalized e-mail or phone equality + the same
- * connected components) so the cost and the gain of fuzzy matching are both visible.
+ * memory, and in the same JVM the rules-only configuration and an exact-match baseline (normalized e-mail or
+ * phone equality + the same connected components) so the cost and the gain of learned weights are both visible.
  */
 @Command(name = "bench-identity", mixinStandardHelpOptions = true, sortOptions = false,
     description = "Benchmark identity resolution against an exact-match baseline on ingested demo profiles.")
 public final class IdentityBenchmark extends IdentityResolutionCommand {
   @Option(names = "--truth", required = true, description = "The generator's _truth folder of the ingested data.")
   Path truth;
+
+  @Option(names = "--rules-only", paramLabel = "FILE",
+      description = "Rules-only configuration run after the tenant's for comparison (default: <conf>/identity/demo-rules.yaml;"
+          + " 'none' to skip).")
+  String rulesOnly;
 
   @Override
   protected String jobName() {
@@ -76,6 +81,21 @@ public final class IdentityBenchmark extends IdentityResolutionCommand {
     long basePeakHeap = peakHeapBytes();
     Map<String, Double> baseQuality = DemoGroundTruth.quality(spark, truthDir, spark.table(baselineTable));
 
+    Map<String, Object> rulesFigures = new LinkedHashMap<>();
+    Path rulesFile = rulesOnly == null ? confDir.resolve("identity/demo-rules.yaml") : Path.of(rulesOnly);
+    if (!"none".equals(rulesOnly) && Files.isRegularFile(rulesFile)) {
+      long rulesStart = System.nanoTime();
+      new IdentityResolutionJob(ctx, RuleSet.load(rulesFile), "rules-only").run(true, false);
+      double rulesSeconds = (System.nanoTime() - rulesStart) / 1e9;
+      Map<String, Double> rq = DemoGroundTruth.quality(spark, truthDir, spark.table(ctx.tables().unified("unified_link_individual"))
+          .select(functions.col(ResolutionEngine.ID), functions.col("unified_id").as("cluster_id")));
+      rulesFigures.put("file", rulesFile.toString());
+      rulesFigures.put("seconds", round(rulesSeconds));
+      rulesFigures.put("precision", round(rq.get("precision")));
+      rulesFigures.put("recall", round(rq.get("recall")));
+      rulesFigures.put("f1", round(rq.get("f1")));
+    }
+
     Map<String, Object> d = new LinkedHashMap<>();
     d.put("source_profiles", run.sourceProfiles());
     d.put("unified_profiles", run.unifiedProfiles());
@@ -101,6 +121,8 @@ public final class IdentityBenchmark extends IdentityResolutionCommand {
     d.put("baseline_recall", round(baseQuality.get("recall")));
     d.put("baseline_f1", round(baseQuality.get("f1")));
     d.put("time_ratio_vs_baseline", round(seconds / baseSeconds));
+    d.put("rules_only", rulesFigures);
+    d.put("match_model", run.model());
     System.out.printf(Locale.ROOT, "| %,d | %.1f | %,.0f | %.1f | %,.0f | %,d | %.3f / %.3f / %.3f | %.1f | %.3f / %.3f / %.3f | %.2f× |%n",
         run.sourceProfiles(), seconds, run.sourceProfiles() / seconds / cores, (double) d.get("candidate_pairs_per_record"),
         (double) d.get("pairs_scored_per_second"), peakHeap >> 20, quality.get("precision"), quality.get("recall"),
@@ -118,10 +140,15 @@ public final class IdentityBenchmark extends IdentityResolutionCommand {
         .persist(StorageLevel.MEMORY_AND_DISK());
     Column email = Normalizer.EMAIL.column(functions.col("email"));
     Column phone = Normalizer.PHONE.column(functions.col("phone"));
-    Dataset<Row> keys = profiles.select(functions.col(ResolutionEngine.ID),
+    Dataset<Row> values = profiles.select(functions.col(ResolutionEngine.ID),
+        functions.explode_outer(functions.split(functions.col("email"), Comparison.MULTI)).as("email"),
+        functions.col("phone"))
+        .select(functions.col(ResolutionEngine.ID), functions.col("email"),
+            functions.explode_outer(functions.split(functions.col("phone"), Comparison.MULTI)).as("phone"));
+    Dataset<Row> keys = values.select(functions.col(ResolutionEngine.ID),
             functions.explode(functions.array(functions.concat(functions.lit("e:"), email),
                 functions.concat(functions.lit("p:"), phone))).as("k"))
-        .filter("k IS NOT NULL");
+        .filter("k IS NOT NULL").distinct();
     Dataset<Row> first = keys.groupBy("k").agg(functions.min(ResolutionEngine.ID).as("a"));
     Dataset<Row> edges = keys.join(first, "k").filter(functions.col(ResolutionEngine.ID).notEqual(functions.col("a")))
         .select(functions.col("a"), functions.col(ResolutionEngine.ID).as("b"));

@@ -14,8 +14,8 @@ import java.util.Set;
  * @param matchOnBlank whether two records match on this criterion when either value is blank
  * @param nicknames for name fields: equivalent given names (Bob/Robert) count as equal
  * @param initials for name fields: an initial matches a name that starts with it ("j" and "john")
- * @param swapWith for {@code different}: a second field; the values are not different when one record's value
- *     is close to the other record's value of this field (first and last name swapped)
+ * @param swapWith for {@code different}: a second field; the values are not different when both records' values
+ *     crossed over (each one's value close to the other's value of this field: first and last name swapped)
  */
 public record MatchCriterion(String field, Method method, Precision precision, Normalizer normalizer,
     boolean matchOnBlank, boolean nicknames, boolean initials, String swapWith) implements Serializable {

@@ -131,8 +131,9 @@ public final class PairScorer implements Serializable {
         if (pass && swapPosition[r][c] >= 0) {
           String sx = a[swapPosition[r][c] + offset];
           String sy = b[swapPosition[r][c] + offset];
-          pass = (sy == null || !passes(fuzzyOf(mc), x, sy, similarity(fuzzyOf(mc), x, sy)))
-              && (sx == null || !passes(fuzzyOf(mc), y, sx, similarity(fuzzyOf(mc), y, sx)));
+          boolean swapped = sx != null && sy != null && passes(fuzzyOf(mc), x, sy, similarity(fuzzyOf(mc), x, sy))
+              && passes(fuzzyOf(mc), y, sx, similarity(fuzzyOf(mc), y, sx));
+          pass = !swapped;
         }
       }
       if (pass) {
