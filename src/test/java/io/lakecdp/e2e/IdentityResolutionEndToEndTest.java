@@ -207,7 +207,7 @@ class IdentityResolutionEndToEndTest {
     assertEquals(0, run.exitCode(), run.err());
     String html = Files.readString(page);
     for (String expected : java.util.List.of("Last run of each stage", "identity-resolution", "consolidation rate",
-        "loyal_buyers", "loyal_buyers_email", "<svg")) {
+        "Learned match weights", "Weight waterfall of", "same_local_part", "loyal_buyers", "loyal_buyers_email", "<svg")) {
       assertTrue(html.contains(expected), "report lacks " + expected);
     }
     assertTrue(!html.contains("<script") && !html.contains("http://") && !html.contains("https://"),

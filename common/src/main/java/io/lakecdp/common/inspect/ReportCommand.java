@@ -31,7 +31,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "report", mixinStandardHelpOptions = true, sortOptions = false,
     description = {"Write an HTML run report for a tenant (self-contained: inline SVG charts, no scripts or fonts):",
-        "last runs of each stage, identity resolution consolidation and cluster sizes, segment populations over",
+        "last runs of each stage, identity resolution consolidation and cluster sizes, the learned match weights",
+        "(m and u per comparison level) with the weight waterfall of sample pairs, segment populations over",
         "publishes, activation deliveries. Prints the file's path."})
 public class ReportCommand extends JobCommand {
   static final String[] PALETTE = {"#3b6ea5", "#d9822b", "#4c9a52", "#b5473a", "#7d5ba6", "#2a9d8f", "#8c6d31", "#555555"};
@@ -68,6 +69,7 @@ public class ReportCommand extends JobCommand {
     Map<String, Object> details = new LinkedHashMap<>();
     details.put("stages", lastRuns(spark, t, html));
     details.put("identity", identity(spark, t, html));
+    details.put("match_weights", matchWeights(spark, t, ctx.env().warehouse(), ctx.tenant().name(), html));
     details.put("segments", segments(spark, t, html));
     details.put("activations", activations(spark, t, html));
     html.append("</body></html>\n");
@@ -144,6 +146,112 @@ public class ReportCommand extends JobCommand {
     });
     html.append(barChart("Unified profiles by cluster size (source records per unified profile)", histogram, "%,.0f"));
     return m;
+  }
+
+  /**
+   * With learned weights: the model's m, u and weight per comparison level (from the model file identity
+   * resolution saved), and the weight waterfall of a few matched pairs of {@code match_explanations}.
+   */
+  private static Map<String, Object> matchWeights(SparkSession spark, TenantTables t, String warehouse, String tenant,
+      StringBuilder html) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    String explanations = t.unified("match_explanations");
+    org.apache.hadoop.fs.Path file = new org.apache.hadoop.fs.Path(warehouse.replaceAll("/+$", "") + "/_models/" + tenant
+        + "/identity-model.json");
+    com.fasterxml.jackson.databind.JsonNode model;
+    try {
+      org.apache.hadoop.fs.FileSystem fs = file.getFileSystem(spark.sparkContext().hadoopConfiguration());
+      if (!fs.exists(file)) {
+        return m;
+      }
+      try (java.io.InputStream in = fs.open(file)) {
+        model = io.lakecdp.common.job.Json.mapper().readTree(in);
+      }
+    } catch (IOException e) {
+      html.append("<p class=\"bad\">Cannot read the match model ").append(esc(file.toString())).append("</p>");
+      return m;
+    }
+    html.append("<h2>Learned match weights</h2><p>Fellegi-Sunter model learned from the tenant's records (")
+        .append(esc(file.toString())).append(String.format(Locale.ROOT, "); prior weight %.2f bits.</p>",
+            model.get("prior_weight").asDouble()));
+    html.append("<table><tr><th>comparison</th><th>level</th><th>m</th><th>u</th><th>weight (bits)</th></tr>");
+    int levels = 0;
+    for (com.fasterxml.jackson.databind.JsonNode c : model.get("comparisons")) {
+      for (com.fasterxml.jackson.databind.JsonNode l : c.get("levels")) {
+        html.append("<tr><td>").append(esc(c.get("name").asText())).append("</td><td>").append(esc(l.get("level").asText()))
+            .append(String.format(Locale.ROOT, "</td><td>%.4f</td><td>%.6f</td><td class=\"%s\">%+.2f</td></tr>",
+                l.get("m").asDouble(), l.get("u").asDouble(), l.get("weight").asDouble() >= 0 ? "ok" : "bad",
+                l.get("weight").asDouble()));
+        levels++;
+      }
+    }
+    html.append("</table>");
+    m.put("levels", levels);
+    if (!spark.catalog().tableExists(explanations)
+        || !java.util.Arrays.asList(spark.table(explanations).columns()).contains("levels")) {
+      return m;
+    }
+    List<Row> pairs = spark.table(explanations).filter("rule = 'weights'").orderBy("record_id_a", "record_id_b").limit(3)
+        .collectAsList();
+    double prior = model.get("prior_weight").asDouble();
+    for (Row r : pairs) {
+      Map<String, Double> scores = r.getJavaMap(r.fieldIndex("scores"));
+      Map<String, String> lv = r.getJavaMap(r.fieldIndex("levels"));
+      List<String[]> steps = new java.util.ArrayList<>();
+      steps.add(new String[] {"prior", "", Double.toString(prior)});
+      for (com.fasterxml.jackson.databind.JsonNode c : model.get("comparisons")) {
+        String name = c.get("name").asText();
+        if (scores.containsKey(name)) {
+          steps.add(new String[] {name, lv.getOrDefault(name, ""), Double.toString(scores.get(name))});
+        }
+      }
+      html.append(waterfall(r.getString(r.fieldIndex("record_id_a")) + " ~ " + r.getString(r.fieldIndex("record_id_b")),
+          steps, scores.getOrDefault("match_probability", Double.NaN)));
+    }
+    m.put("waterfalls", pairs.size());
+    return m;
+  }
+
+  /** A horizontal waterfall: each step a bar from the running total before it to the total after it. */
+  static String waterfall(String title, List<String[]> steps, double probability) {
+    int width = 760;
+    int left = 260;
+    int row = 20;
+    double total = 0;
+    double min = 0;
+    double max = 0;
+    for (String[] s : steps) {
+      total += Double.parseDouble(s[2]);
+      min = Math.min(min, total);
+      max = Math.max(max, total);
+    }
+    double span = Math.max(max - min, 1);
+    double scale = (width - left - 60) / span;
+    StringBuilder svg = new StringBuilder("<figure><figcaption>Weight waterfall of ").append(esc(title))
+        .append(String.format(Locale.ROOT, " (match probability %.6f)", probability)).append("</figcaption><svg width=\"")
+        .append(width).append("\" height=\"").append(row * (steps.size() + 1) + 10).append("\" role=\"img\">");
+    double x0 = left + (0 - min) * scale;
+    svg.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"0\" x2=\"%.1f\" y2=\"%d\" stroke=\"#999\"/>", x0, x0,
+        row * (steps.size() + 1)));
+    double running = 0;
+    int i = 0;
+    for (String[] s : steps) {
+      double w = Double.parseDouble(s[2]);
+      double from = left + (running - min) * scale;
+      running += w;
+      double to = left + (running - min) * scale;
+      int y = row * i + 4;
+      svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s %s</text>", left - 6, y + 12,
+          esc(s[0]), esc(s[1])));
+      svg.append(String.format(Locale.ROOT, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"14\" fill=\"%s\"/>",
+          Math.min(from, to), y, Math.max(1, Math.abs(to - from)), w >= 0 ? PALETTE[2] : PALETTE[3]));
+      svg.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\">%+.1f</text>", Math.max(from, to) + 4, y + 12, w));
+      i++;
+    }
+    svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">match weight</text>"
+        + "<text x=\"%.1f\" y=\"%d\">%.1f</text>", left - 6, row * i + 16, left + (running - min) * scale + 4, row * i + 16,
+        running));
+    return svg.append("</svg></figure>").toString();
   }
 
   private static Map<String, Object> segments(SparkSession spark, TenantTables t, StringBuilder html) {
