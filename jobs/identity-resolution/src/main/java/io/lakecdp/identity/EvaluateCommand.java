@@ -187,6 +187,7 @@ public final class EvaluateCommand implements Callable<Integer> {
     out.put("clusters", result.clusters().select("cluster_id").distinct().count());
     out.put("cc_iterations", result.iterations());
     out.put("oversized_clusters", result.oversizedClusters());
+    out.put("weak_links_cut", result.weakLinksCut());
     out.putAll(Evaluation.measure(assigned));
     if (result.model() != null) {
       out.put("threshold", rules.threshold());

@@ -55,7 +55,7 @@ public final class IdentityResolutionJob {
   }
 
   public record Result(boolean skipped, long sourceProfiles, long unifiedProfiles, long largestCluster,
-      long candidatePairs, long matchedPairs, int iterations, long oversizedClusters, long keptIds,
+      long candidatePairs, long matchedPairs, int iterations, long oversizedClusters, long weakLinksCut, long keptIds,
       Map<String, Long> stageMillis, Map<String, Long> lucenePartitionsByExecutor, String fingerprint,
       Map<String, Object> model) implements JobResult {
     @Override
@@ -80,6 +80,7 @@ public final class IdentityResolutionJob {
       m.put("matched_pairs", matchedPairs);
       m.put("cc_iterations", iterations);
       m.put("oversized_clusters", oversizedClusters);
+      m.put("weak_links_cut", weakLinksCut);
       m.put("unified_ids_kept_from_previous_run", keptIds);
       m.put("candidate_pairs_per_record", sourceProfiles == 0 ? 0.0 : (double) candidatePairs / sourceProfiles);
       long scoring = stageMillis.getOrDefault("candidates_and_scoring", 0L);
@@ -136,7 +137,7 @@ public final class IdentityResolutionJob {
       Snapshot last = lake.table(link).currentSnapshot();
       if (last != null && inputs.equals(last.summary().get(INPUTS))) {
         LOG.info("Inputs unchanged since run {} (fingerprint {}): nothing to do", last.summary().get(Lake.RUN_ID), inputs);
-        return new Result(true, 0, 0, 0, 0, 0, 0, 0, 0, Map.of(), Map.of(), inputs, null);
+        return new Result(true, 0, 0, 0, 0, 0, 0, 0, 0, 0, Map.of(), Map.of(), inputs, null);
       }
     }
     ctx.step("building source profiles");
@@ -197,7 +198,7 @@ public final class IdentityResolutionJob {
       modelSummary.put("parameters", Json.mapper().convertValue(readTree(r.model().toJson()), Map.class));
     }
     return new Result(false, source, unifiedCount, largest.isNullAt(0) ? 0 : largest.getLong(0), r.candidatePairs(),
-        r.matchedPairs(), r.iterations(), r.oversizedClusters(), kept, r.stageMillis(), r.lucenePartitionsByExecutor(),
+        r.matchedPairs(), r.iterations(), r.oversizedClusters(), r.weakLinksCut(), kept, r.stageMillis(), r.lucenePartitionsByExecutor(),
         inputs, modelSummary);
   }
 

@@ -52,10 +52,11 @@ public final class ResolutionEngine {
   /**
    * What a run found. {@code edges}: matched pairs with rule, scores and levels; {@code scored}: those and,
    * when asked for, the pairs kept below the threshold ({@code matched} false); {@code clusters}: record to
-   * cluster id; {@code model}: the weights used (null for rules only).
+   * cluster id; {@code weakLinksCut}: single weak links between groups of strongly linked records that were not
+   * followed ({@link WeakLinks}); {@code model}: the weights used (null for rules only).
    */
   public record Result(Dataset<Row> edges, Dataset<Row> scored, Dataset<Row> clusters, long records, long candidatePairs,
-      long matchedPairs, int iterations, long oversizedClusters, Map<String, Long> stageMillis,
+      long matchedPairs, int iterations, long oversizedClusters, long weakLinksCut, Map<String, Long> stageMillis,
       Map<String, Long> lucenePartitionsByExecutor, MatchModel model) {}
 
   public Result resolve(Dataset<Row> profiles) {
@@ -110,6 +111,16 @@ public final class ResolutionEngine {
     long t3 = t2;
     ConnectedComponents.Components cc = ConnectedComponents.of(spark, normalized.select(ID), edges.select("a", "b"));
     Dataset<Row> clusters = cc.labels();
+    int iterations = cc.iterations();
+    long weakLinksCut = 0;
+    if (rules.probabilistic()) {
+      WeakLinks.Split split = WeakLinks.apply(spark, normalized.select(ID), edges, scorer.thresholdWeight());
+      if (split != null) {
+        clusters = split.clusters();
+        weakLinksCut = split.cut();
+        iterations = split.iterations();
+      }
+    }
     long oversized = 0;
     if (rules.maxClusterSize() > 0) {
       OverMergeGuard.Guarded guarded = OverMergeGuard.apply(spark, clusters, edges, rules, scorer.thresholdWeight());
@@ -117,7 +128,7 @@ public final class ResolutionEngine {
       oversized = guarded.oversized();
     }
     stages.put("clustering", (System.nanoTime() - t3) / 1_000_000);
-    return new Result(edges, kept, clusters, records, candidatePairs, matched, cc.iterations(), oversized, stages,
+    return new Result(edges, kept, clusters, records, candidatePairs, matched, iterations, oversized, weakLinksCut, stages,
         byExecutor, model);
   }
 
