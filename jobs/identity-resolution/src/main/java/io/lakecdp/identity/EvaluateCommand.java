@@ -105,13 +105,6 @@ public final class EvaluateCommand implements Callable<Integer> {
     }
   }
 
-  private static com.fasterxml.jackson.databind.JsonNode readTree(String json) {
-    try {
-      return Json.mapper().readTree(json);
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
-  }
 
   @Override
   public Integer call() {
@@ -195,7 +188,7 @@ public final class EvaluateCommand implements Callable<Integer> {
           profiles.select(functions.col(ResolutionEngine.ID), functions.col("__truth").as("truth")));
       out.put("pr_curve", curve);
       out.put("true_pairs_forbidden", PrecisionRecall.forbiddenTruePairs);
-      out.put("model", Json.mapper().convertValue(readTree(result.model().toJson()), Map.class));
+      out.put("model", result.model().toMap());
       if (saveModel != null) {
         try {
           Files.writeString(saveModel, result.model().toJson());

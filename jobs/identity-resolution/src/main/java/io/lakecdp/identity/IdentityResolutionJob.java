@@ -3,7 +3,6 @@ package io.lakecdp.identity;
 import io.lakecdp.common.config.DmoMapping;
 import io.lakecdp.common.job.JobContext;
 import io.lakecdp.common.job.JobResult;
-import io.lakecdp.common.job.Json;
 import io.lakecdp.common.lake.Lake;
 import io.lakecdp.common.lake.TenantTables;
 import io.lakecdp.common.model.DataModel;
@@ -195,20 +194,13 @@ public final class IdentityResolutionJob {
       modelSummary = new LinkedHashMap<>();
       modelSummary.put("file", models.location());
       modelSummary.put("trained_in_this_run", r.model() != saved);
-      modelSummary.put("parameters", Json.mapper().convertValue(readTree(r.model().toJson()), Map.class));
+      modelSummary.put("parameters", r.model().toMap());
     }
     return new Result(false, source, unifiedCount, largest.isNullAt(0) ? 0 : largest.getLong(0), r.candidatePairs(),
         r.matchedPairs(), r.iterations(), r.oversizedClusters(), r.weakLinksCut(), kept, r.stageMillis(), r.lucenePartitionsByExecutor(),
         inputs, modelSummary);
   }
 
-  private static com.fasterxml.jackson.databind.JsonNode readTree(String json) {
-    try {
-      return Json.mapper().readTree(json);
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
-  }
 
   /**
    * Every contact point of the DMO whose party is a resolved source record (not only the latest one each

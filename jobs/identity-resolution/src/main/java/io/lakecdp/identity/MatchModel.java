@@ -86,6 +86,16 @@ public record MatchModel(List<String> names, List<List<String>> levels, double p
     }
   }
 
+  /** The readable form ({@link #toJson}) as a map, for run summaries and evaluate's output. */
+  @SuppressWarnings("unchecked")
+  public Map<String, Object> toMap() {
+    try {
+      return Json.mapper().readValue(toJson(), LinkedHashMap.class);
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   public static MatchModel fromJson(String json) {
     try {
       JsonNode root = Json.mapper().readTree(json);

@@ -5,7 +5,6 @@ import io.lakecdp.common.config.EnvConfig;
 import io.lakecdp.common.config.TenantConfig;
 import io.lakecdp.common.job.JobContext;
 import io.lakecdp.common.job.JobResult;
-import io.lakecdp.common.job.Json;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import picocli.CommandLine.Command;
@@ -48,11 +47,7 @@ public final class TrainCommand extends IdentityResolutionCommand {
       @Override
       public Map<String, Object> details() {
         Map<String, Object> d = new LinkedHashMap<>();
-        try {
-          d.put("match_model", Json.mapper().readValue(model.toJson(), Map.class));
-        } catch (java.io.IOException e) {
-          throw new java.io.UncheckedIOException(e);
-        }
+        d.put("match_model", model.toMap());
         return d;
       }
     };
