@@ -33,23 +33,8 @@ public final class TrainCommand extends IdentityResolutionCommand {
   protected JobResult execute(JobContext ctx) {
     MatchModel model = new IdentityResolutionJob(ctx, rules(), configSha256()).train();
     long records = ((Number) model.training().getOrDefault("records", 0L)).longValue();
-    return new JobResult() {
-      @Override
-      public long rowsIn() {
-        return records;
-      }
-
-      @Override
-      public long rowsOut() {
-        return 0;
-      }
-
-      @Override
-      public Map<String, Object> details() {
-        Map<String, Object> d = new LinkedHashMap<>();
-        d.put("match_model", model.toMap());
-        return d;
-      }
-    };
+    Map<String, Object> details = new LinkedHashMap<>();
+    details.put("match_model", model.toMap());
+    return JobResult.of(records, 0, details);
   }
 }
