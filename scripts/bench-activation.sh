@@ -7,6 +7,6 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-[[ -f jobs/activation/target/servers/s3mock-exec.jar ]] || mvn -B -q -pl jobs/activation dependency:copy@s3mock
+[[ -f src/test/test-support/target/servers/s3mock-exec.jar ]] || mvn -B -q -pl src/test/test-support generate-resources
 exec scripts/lakecdp-submit bench-activation --master "${BENCH_MASTER:-local[*]}" \
   --driver-memory "${BENCH_DRIVER_MEMORY:-8g}" "$@"

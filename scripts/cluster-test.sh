@@ -23,7 +23,7 @@ log() { echo "[cluster-test $((SECONDS - START))s] $*" >&2; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 
 [[ -f common/target/spark-classpath.txt && -f jobs/identity-resolution/target/lakecdp-identity-resolution-job.jar \
-   && -f jobs/dlo-write/target/lakecdp-dlo-write-job.jar ]] || mvn -B -q package -DskipTests
+   && -f jobs/dlo-write/target/lakecdp-dlo-write-job.jar && -f jobs/inspect/target/lakecdp-inspect-job.jar ]] || mvn -B -q package -DskipTests
 rm -rf "$WORK" && mkdir -p "$WORK/spark-home/jars" "$WORK/spark-home/conf" "$WORK/logs"
 tr ':' '\n' < common/target/spark-classpath.txt | while read -r jar; do ln -s "$jar" "$WORK/spark-home/jars/"; done
 cp conf/log4j2.properties "$WORK/spark-home/conf/"

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lakecdp.common.config.EnvConfig;
 import io.lakecdp.common.config.TenantConfig;
-import io.lakecdp.common.inspect.InspectCommand;
+import io.lakecdp.inspect.InspectCommand;
 import io.lakecdp.common.lake.TenantTables;
 import io.lakecdp.common.model.DataModel;
 import io.lakecdp.common.testing.DataFrames;

@@ -202,7 +202,7 @@ class IdentityResolutionEndToEndTest {
   @Order(6)
   void htmlReportRendersInAHeadlessBrowser(@TempDir Path dir) throws Exception {
     Path page = dir.resolve("report.html");
-    JobRun run = JobRun.of(new io.lakecdp.common.inspect.ReportCommand(), "--tenant", TENANT, "--conf", conf.toString(),
+    JobRun run = JobRun.of(new io.lakecdp.inspect.ReportCommand(), "--tenant", TENANT, "--conf", conf.toString(),
         "--out", page.toString());
     assertEquals(0, run.exitCode(), run.err());
     String html = Files.readString(page);

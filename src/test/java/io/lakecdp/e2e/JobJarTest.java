@@ -63,6 +63,26 @@ class JobJarTest {
         + "and commit src/test/job-jars/");
   }
 
+  @Test
+  void productionJarsHoldNoBenchmarkOrTestCode() throws Exception {
+    List<String> found = new ArrayList<>();
+    for (JobSpec job : JobRegistry.all().values()) {
+      if (job.module().startsWith("src/test/")) {
+        continue;
+      }
+      try (JarFile f = new JarFile(DemoTenant.REPO.resolve(job.jarPath()).toFile())) {
+        for (Enumeration<JarEntry> e = f.entries(); e.hasMoreElements(); ) {
+          String name = e.nextElement().getName();
+          if (name.startsWith("io/lakecdp/") && (name.contains("Benchmark") || name.startsWith("io/lakecdp/testsupport/")
+              || name.startsWith("io/lakecdp/bench/") || name.contains("GroundTruth"))) {
+            found.add(job.jarPath() + ": " + name);
+          }
+        }
+      }
+    }
+    assertEquals(List.of(), found, "benchmark or test-support classes in production job jars");
+  }
+
   /** Packages (three levels deep) that hold classes in the jar. */
   static Set<String> packages(Path jar) throws Exception {
     Set<String> out = new TreeSet<>();

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lakecdp.common.testing.IcebergTables;
-import io.lakecdp.common.local.KafkaBroker;
+import io.lakecdp.testsupport.KafkaBroker;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

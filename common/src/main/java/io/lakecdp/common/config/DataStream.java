@@ -1,5 +1,6 @@
 package io.lakecdp.common.config;
 
+import io.lakecdp.common.lake.TenantTables;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -49,7 +50,7 @@ public record DataStream(
     if (!name.matches("[a-z][a-z0-9_]*")) {
       throw node.error("stream name '" + name + "' must be lower-case letters, digits and _ (it names a table)");
     }
-    if (name.equals("quarantine")) {
+    if (name.equals(TenantTables.QUARANTINE)) {
       throw node.error("stream name 'quarantine' is reserved for the quarantine table");
     }
     node.allowOnly(KEYS);

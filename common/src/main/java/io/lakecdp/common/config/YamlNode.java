@@ -56,10 +56,6 @@ public final class YamlNode {
     }
   }
 
-  public static YamlNode ofMapRoot(String file) {
-    return new YamlNode(YAML.createObjectNode(), file, "");
-  }
-
   public String file() {
     return file;
   }

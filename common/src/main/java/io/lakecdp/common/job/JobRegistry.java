@@ -26,19 +26,19 @@ public final class JobRegistry {
         "Segments: 'publish' membership (latest, history, runs); 'explain' a segment's conditions and counts"));
     add(new JobSpec("activation", "jobs/activation", "io.lakecdp.activation.ActivationCommand", true,
         "Activation: segment members with attributes and contact points, exported and delivered with DistCp"));
-    add(new JobSpec("inspect", "jobs/dlo-write", "io.lakecdp.common.inspect.InspectMain", true,
+    add(new JobSpec("inspect", "jobs/inspect", "io.lakecdp.inspect.InspectMain", true,
         "Print a tenant's tables, row counts, quarantine and DMO counts"));
-    add(new JobSpec("report", "jobs/dlo-write", "io.lakecdp.common.inspect.ReportCommand", true,
+    add(new JobSpec("report", "jobs/inspect", "io.lakecdp.inspect.ReportCommand", true,
         "Write a self-contained HTML run report: stage runs, identity consolidation, segment populations, deliveries"));
-    add(new JobSpec("bench-dlo-write", "jobs/dlo-write", "io.lakecdp.dlowrite.bench.DloWriteBenchmark", true,
+    add(new JobSpec("bench-dlo-write", "src/test/bench", "io.lakecdp.dlowrite.bench.DloWriteBenchmark", true,
         "Benchmark of batch ingest against plain Spark baselines (not part of the pipeline)"));
-    add(new JobSpec("bench-identity", "jobs/identity-resolution", "io.lakecdp.identity.IdentityBenchmark", true,
+    add(new JobSpec("bench-identity", "src/test/bench", "io.lakecdp.identity.IdentityBenchmark", true,
         "Benchmark of identity resolution against an exact-match baseline (not part of the pipeline)"));
-    add(new JobSpec("bench-segmentation", "jobs/segmentation", "io.lakecdp.segmentation.SegmentationBenchmark", true,
+    add(new JobSpec("bench-segmentation", "src/test/bench", "io.lakecdp.segmentation.SegmentationBenchmark", true,
         "Benchmark of segment publishing against hand-written Spark SQL (not part of the pipeline)"));
-    add(new JobSpec("bench-ingest-stream", "jobs/ingest-stream", "io.lakecdp.ingeststream.StreamingBenchmark", true,
+    add(new JobSpec("bench-ingest-stream", "src/test/bench", "io.lakecdp.ingeststream.StreamingBenchmark", true,
         "Benchmark of streaming ingest against a plain batch read + append, and Kafka throughput and latency"));
-    add(new JobSpec("bench-activation", "jobs/activation", "io.lakecdp.activation.ActivationBenchmark", true,
+    add(new JobSpec("bench-activation", "src/test/bench", "io.lakecdp.activation.ActivationBenchmark", true,
         "Benchmark of activation against a plain join + write, and DistCp against a plain copy (not part of the pipeline)"));
   }
 

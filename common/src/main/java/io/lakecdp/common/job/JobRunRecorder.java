@@ -1,5 +1,6 @@
 package io.lakecdp.common.job;
 
+import io.lakecdp.common.lake.CommitKeys;
 import io.lakecdp.common.lake.Lake;
 import io.lakecdp.common.lake.TenantTables;
 import java.sql.Timestamp;
@@ -63,7 +64,7 @@ public final class JobRunRecorder {
     }
     values.add(Json.write(s.details()));
     Row row = RowFactory.create(values.toArray());
-    new Lake(spark).commitWith(Map.of(Lake.RUN_ID, s.runId(), Lake.JOB, s.job()), () -> {
+    new Lake(spark).commitWith(Map.of(CommitKeys.RUN_ID, s.runId(), CommitKeys.JOB, s.job()), () -> {
       spark.createDataFrame(List.of(row), schema()).writeTo(table).append();
       return null;
     });

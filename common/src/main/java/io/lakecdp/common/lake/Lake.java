@@ -16,10 +16,6 @@ import org.apache.spark.sql.SparkSession;
  * id so that a rerun can tell what an earlier attempt already committed.
  */
 public final class Lake {
-  /** Snapshot summary key holding the run id of the job that made the commit. */
-  public static final String RUN_ID = "lakecdp.run-id";
-  /** Snapshot summary key naming the job that made the commit. */
-  public static final String JOB = "lakecdp.job";
 
   private final SparkSession spark;
 

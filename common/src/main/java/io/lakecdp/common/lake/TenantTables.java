@@ -1,13 +1,32 @@
 package io.lakecdp.common.lake;
 
 /**
- * Table names of one tenant in one catalog. Namespaces keep tenants apart:
- * {@code <tenant>_dlo}, {@code <tenant>_unified}, {@code <tenant>_cio}, {@code <tenant>_seg},
- * {@code <tenant>_act} and {@code <tenant>_ops}.
+ * The lake contract of one tenant in one catalog: every table a job writes or reads, named once here.
+ * Namespaces keep tenants apart: {@code <tenant>_dlo}, {@code <tenant>_unified}, {@code <tenant>_cio},
+ * {@code <tenant>_seg}, {@code <tenant>_act} and {@code <tenant>_ops}.
  */
 public record TenantTables(String catalog, String tenant) {
+  /** Rejected source records with their reason (written by ingest). */
   public static final String QUARANTINE = "quarantine";
+  /** One row per job run (every job). */
   public static final String JOB_RUNS = "job_runs";
+  /** Unified profiles (identity resolution). */
+  public static final String UNIFIED_INDIVIDUAL = "unified_individual";
+  /** Source record to unified id (identity resolution). */
+  public static final String UNIFIED_LINK_INDIVIDUAL = "unified_link_individual";
+  public static final String UNIFIED_CONTACT_POINT_EMAIL = "unified_contact_point_email";
+  public static final String UNIFIED_CONTACT_POINT_PHONE = "unified_contact_point_phone";
+  public static final String UNIFIED_CONTACT_POINT_ADDRESS = "unified_contact_point_address";
+  /** Matched pairs with their per-field levels and weights (identity resolution). */
+  public static final String MATCH_EXPLANATIONS = "match_explanations";
+  /** Current members per segment (segmentation). */
+  public static final String MEMBERSHIP_LATEST = "membership_latest";
+  /** Added and removed members per publish (segmentation). */
+  public static final String MEMBERSHIP_HISTORY = "membership_history";
+  /** One row per segment and publish (segmentation). */
+  public static final String SEGMENT_RUNS = "segment_runs";
+  /** One row per activation delivery (activation). */
+  public static final String ACTIVATION_RUNS = "activation_runs";
 
   public String namespace(String layer) {
     return catalog + "." + tenant + "_" + layer;
@@ -33,6 +52,18 @@ public record TenantTables(String catalog, String tenant) {
     return namespace("unified") + "." + table;
   }
 
+  public String unifiedIndividual() {
+    return unified(UNIFIED_INDIVIDUAL);
+  }
+
+  public String unifiedLink() {
+    return unified(UNIFIED_LINK_INDIVIDUAL);
+  }
+
+  public String matchExplanations() {
+    return unified(MATCH_EXPLANATIONS);
+  }
+
   public String cio(String table) {
     return namespace("cio") + "." + table;
   }
@@ -41,7 +72,23 @@ public record TenantTables(String catalog, String tenant) {
     return namespace("seg") + "." + table;
   }
 
+  public String membershipLatest() {
+    return seg(MEMBERSHIP_LATEST);
+  }
+
+  public String membershipHistory() {
+    return seg(MEMBERSHIP_HISTORY);
+  }
+
+  public String segmentRuns() {
+    return seg(SEGMENT_RUNS);
+  }
+
   public String act(String table) {
     return namespace("act") + "." + table;
+  }
+
+  public String activationRuns() {
+    return act(ACTIVATION_RUNS);
   }
 }

@@ -21,14 +21,14 @@ class LakeTest {
     TenantTables t = new TenantTables("lake", "laketest");
     lake.ensureNamespace(t.dloNamespace());
     spark.sql("CREATE TABLE " + t.dlo("s") + " (id int) USING iceberg");
-    lake.commitWith(Map.of(Lake.RUN_ID, "run-1"), () -> spark.sql("INSERT INTO " + t.dlo("s") + " VALUES (1)"));
+    lake.commitWith(Map.of(CommitKeys.RUN_ID, "run-1"), () -> spark.sql("INSERT INTO " + t.dlo("s") + " VALUES (1)"));
     spark.sql("INSERT INTO " + t.dlo("s") + " VALUES (2)");
 
-    assertTrue(lake.hasCommit(t.dlo("s"), Lake.RUN_ID, "run-1"));
-    assertFalse(lake.hasCommit(t.dlo("s"), Lake.RUN_ID, "run-2"));
+    assertTrue(lake.hasCommit(t.dlo("s"), CommitKeys.RUN_ID, "run-1"));
+    assertFalse(lake.hasCommit(t.dlo("s"), CommitKeys.RUN_ID, "run-2"));
     HadoopCatalog independent = new HadoopCatalog(new Configuration(), TestSpark.warehouse().toString());
     Table table = independent.loadTable(TableIdentifier.of("laketest_dlo", "s"));
-    assertEquals("run-1", table.snapshot(table.currentSnapshot().parentId()).summary().get(Lake.RUN_ID));
-    assertEquals(null, table.currentSnapshot().summary().get(Lake.RUN_ID));
+    assertEquals("run-1", table.snapshot(table.currentSnapshot().parentId()).summary().get(CommitKeys.RUN_ID));
+    assertEquals(null, table.currentSnapshot().summary().get(CommitKeys.RUN_ID));
   }
 }

@@ -1,5 +1,6 @@
 package io.lakecdp.activation;
 
+import io.lakecdp.common.config.definition.SegmentDefinition;
 import io.lakecdp.common.config.ConfigException;
 import io.lakecdp.common.config.EnvConfig;
 import io.lakecdp.common.config.TenantConfig;
@@ -7,7 +8,7 @@ import io.lakecdp.common.job.JobCommand;
 import io.lakecdp.common.job.JobContext;
 import io.lakecdp.common.job.JobMain;
 import io.lakecdp.common.job.JobResult;
-import io.lakecdp.segmentation.SegmentDefinition;
+
 import java.nio.file.Path;
 import java.util.List;
 import picocli.CommandLine.Command;

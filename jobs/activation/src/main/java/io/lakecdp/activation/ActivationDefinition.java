@@ -1,22 +1,25 @@
 package io.lakecdp.activation;
 
+import io.lakecdp.common.lake.InputFingerprint;
+import io.lakecdp.common.config.definition.InsightDefinition;
+import io.lakecdp.common.lake.TenantTables;
 import io.lakecdp.common.config.ConfigException;
 import io.lakecdp.common.config.ConfigFiles;
 import io.lakecdp.common.config.YamlNode;
 import io.lakecdp.common.model.DmoDefinition;
 import io.lakecdp.common.model.StandardModel;
-import io.lakecdp.insights.InsightDefinition;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+
+
 import java.util.ArrayList;
-import java.util.HexFormat;
+
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -55,7 +58,7 @@ public record ActivationDefinition(
 
   /** Contact point kinds that can be sent, and the unified table each comes from. */
   static final Map<String, String> CONTACT_POINT_TABLES = Map.of(
-      "email", "unified_contact_point_email", "phone", "unified_contact_point_phone");
+      "email", TenantTables.UNIFIED_CONTACT_POINT_EMAIL, "phone", TenantTables.UNIFIED_CONTACT_POINT_PHONE);
   /** The column of each contact point table that holds the value as the source gave it. */
   static final Map<String, String> CONTACT_POINT_VALUES = Map.of("email", "email_address", "phone", "phone_number");
   static final Set<String> SCHEMES = Set.of("file", "hdfs", "s3a");
@@ -273,12 +276,9 @@ public record ActivationDefinition(
 
   private static String hash(Path file) {
     try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(Files.readString(file).getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(digest).substring(0, 16);
+      return InputFingerprint.sha256(Files.readString(file)).substring(0, 16);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
     }
   }
 }

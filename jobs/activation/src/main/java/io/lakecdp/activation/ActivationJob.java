@@ -1,5 +1,6 @@
 package io.lakecdp.activation;
 
+import io.lakecdp.common.lake.CommitKeys;
 import io.lakecdp.activation.ActivationDefinition.InsightField;
 import io.lakecdp.activation.ActivationDefinition.RelatedAggregate;
 import io.lakecdp.activation.ActivationDefinition.UnifiedField;
@@ -150,7 +151,7 @@ public final class ActivationJob {
   }
 
   private Outcome activate(ActivationDefinition a, long start) {
-    String runsTable = tables.act("activation_runs");
+    String runsTable = tables.activationRuns();
     Dataset<Row> done = spark.table(runsTable).filter(functions.col("activation_id").equalTo(a.id())
         .and(functions.col("run_id").equalTo(ctx.runId())).and(functions.col("status").equalTo("succeeded")));
     if (!done.isEmpty()) {
@@ -245,7 +246,7 @@ public final class ActivationJob {
       if (keepsState(a)) {
         Dataset<Row> state = delivered && !exists(stateDir) ? current.select(MEMBER, ROW_HASH)
             : spark.read().parquet(stateDir.toString());
-        lake.commitWith(Map.of(Lake.RUN_ID, ctx.runId(), Lake.JOB, ctx.job()), () -> {
+        lake.commitWith(Map.of(CommitKeys.RUN_ID, ctx.runId(), CommitKeys.JOB, ctx.job()), () -> {
           state.writeTo(stateTable).using("iceberg").tableProperty("format-version", "2").createOrReplace();
           return null;
         });
@@ -274,7 +275,7 @@ public final class ActivationJob {
     if (a.refresh() == ActivationDefinition.Refresh.FULL) {
       return "full";
     }
-    List<Row> last = spark.table(tables.act("activation_runs"))
+    List<Row> last = spark.table(tables.activationRuns())
         .filter(functions.col("activation_id").equalTo(a.id()).and(functions.col("status").equalTo("succeeded")))
         .orderBy(functions.col("started_at").desc()).select("definition_hash").limit(1).collectAsList();
     if (last.isEmpty() || !lake.exists(stateTable)) {
@@ -301,8 +302,8 @@ public final class ActivationJob {
 
   /** One pass: every non-holdout member with its attributes, contact points and consent flags, counted once. */
   Members members(ActivationDefinition a) {
-    String latest = tables.seg("membership_latest");
-    String runs = tables.seg("segment_runs");
+    String latest = tables.membershipLatest();
+    String runs = tables.segmentRuns();
     if (!lake.exists(runs) || spark.table(runs).filter(functions.col("segment_id").equalTo(a.segment())).isEmpty()) {
       throw new InvalidInputException("segment " + a.segment() + " has not been published yet; run "
           + "'segmentation publish' for tenant " + ctx.tenant().name() + " first");
@@ -325,7 +326,7 @@ public final class ActivationJob {
       List<Column> cols = new ArrayList<>();
       cols.add(functions.col("unified_id").as(MEMBER));
       unified.forEach(f -> cols.add(functions.col(f)));
-      frame = frame.join(spark.table(requireTable(tables.unified("unified_individual"), "identity-resolution"))
+      frame = frame.join(spark.table(requireTable(tables.unifiedIndividual(), "identity-resolution"))
           .select(cols.toArray(new Column[0])), MEMBER, "left");
     }
     Map<String, List<InsightField>> byInsight = new LinkedHashMap<>();
@@ -412,7 +413,7 @@ public final class ActivationJob {
     if (r.where() != null) {
       rows = rows.filter(r.where());
     }
-    Dataset<Row> link = spark.table(requireTable(tables.unified("unified_link_individual"), "identity-resolution"))
+    Dataset<Row> link = spark.table(requireTable(tables.unifiedLink(), "identity-resolution"))
         .select(functions.col("individual_id"), functions.col("unified_id").as(MEMBER)).distinct();
     return rows.join(link, rows.col("PartyId").equalTo(link.col("individual_id"))).drop("individual_id");
   }
@@ -548,7 +549,7 @@ public final class ActivationJob {
   }
 
   private void ensureRunsTable() {
-    spark.sql("CREATE TABLE IF NOT EXISTS " + tables.act("activation_runs") + " (" + RUNS.toDDL()
+    spark.sql("CREATE TABLE IF NOT EXISTS " + tables.activationRuns() + " (" + RUNS.toDDL()
         + ") USING iceberg TBLPROPERTIES ('format-version'='2')");
   }
 
@@ -558,8 +559,8 @@ public final class ActivationJob {
         bytes, consent, noContact, holdout, a.definitionHash(), System.currentTimeMillis() - start,
         new Timestamp(start), error);
     try {
-      lake.commitWith(Map.of(Lake.RUN_ID, ctx.runId(), Lake.JOB, ctx.job()), () -> {
-        spark.createDataFrame(List.of(row), RUNS).writeTo(tables.act("activation_runs")).append();
+      lake.commitWith(Map.of(CommitKeys.RUN_ID, ctx.runId(), CommitKeys.JOB, ctx.job()), () -> {
+        spark.createDataFrame(List.of(row), RUNS).writeTo(tables.activationRuns()).append();
         return null;
       });
     } catch (RuntimeException e) {

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.lakecdp.common.job.Json;
 import io.lakecdp.common.testing.JobRun;
-import io.lakecdp.common.local.S3MockServer;
+import io.lakecdp.testsupport.S3MockServer;
 import io.lakecdp.common.testing.TestConf;
 import io.lakecdp.common.testing.TestSpark;
 import java.io.BufferedReader;

@@ -1,5 +1,8 @@
 package io.lakecdp.insights;
 
+import io.lakecdp.common.lake.InputFingerprint;
+import io.lakecdp.common.config.definition.InsightDefinition;
+import io.lakecdp.common.model.UnifiedModel;
 import io.lakecdp.common.config.ConfigException;
 import io.lakecdp.common.lake.TenantTables;
 import io.lakecdp.common.model.DmoDefinition;
@@ -27,14 +30,6 @@ import scala.collection.JavaConverters;
  * schemas), and finds the Iceberg tables an analyzed insight reads, with their snapshots.
  */
 public final class InsightCompiler {
-  /** Unified tables SQL can name, and the table each stands for. */
-  public static final Map<String, String> UNIFIED_VIEWS = Map.of(
-      "UnifiedIndividual", "unified_individual",
-      "UnifiedLinkIndividual", "unified_link_individual",
-      "UnifiedContactPointEmail", "unified_contact_point_email",
-      "UnifiedContactPointPhone", "unified_contact_point_phone",
-      "UnifiedContactPointAddress", "unified_contact_point_address");
-
   private InsightCompiler() {}
 
   /** Registers every DMO as an empty view of its schema and every existing unified table under its view name. */
@@ -45,7 +40,7 @@ public final class InsightCompiler {
 
   /** The unified tables that exist, as views named like the model ({@code UnifiedIndividual}, ...). */
   public static void registerUnifiedViews(SparkSession spark, TenantTables tables) {
-    UNIFIED_VIEWS.forEach((view, table) -> {
+    UnifiedModel.VIEWS.forEach((view, table) -> {
       String name = tables.unified(table);
       if (spark.catalog().tableExists(name)) {
         spark.table(name).createOrReplaceTempView(view);
@@ -111,7 +106,7 @@ public final class InsightCompiler {
   public static String inputs(Dataset<Row> df, String sql) {
     TreeSet<String> out = new TreeSet<>();
     collectInputs(df.queryExecution().analyzed(), out);
-    return String.join(";", out) + ";sql=" + Integer.toHexString(sql.hashCode());
+    return String.join(";", out) + ";sql=" + InputFingerprint.sha256(sql);
   }
 
   private static void collectInputs(LogicalPlan plan, TreeSet<String> out) {
@@ -166,7 +161,7 @@ public final class InsightCompiler {
   private static String hint(Exception e) {
     if (e instanceof AnalysisException && String.valueOf(e.getMessage()).contains("TABLE_OR_VIEW_NOT_FOUND")) {
       return " (insights read DMOs by name, e.g. Individual, SalesOrder, and the unified tables as "
-          + String.join(", ", new TreeSet<>(UNIFIED_VIEWS.keySet())) + " once identity resolution has run)";
+          + String.join(", ", new TreeSet<>(UnifiedModel.VIEWS.keySet())) + " once identity resolution has run)";
     }
     return "";
   }

@@ -1,5 +1,6 @@
 package io.lakecdp.insights;
 
+import io.lakecdp.common.config.definition.InsightDefinition;
 import io.lakecdp.common.config.ConfigException;
 import io.lakecdp.common.config.EnvConfig;
 import io.lakecdp.common.config.TenantConfig;

@@ -1,5 +1,7 @@
 package io.lakecdp.insights;
 
+import io.lakecdp.common.lake.CommitKeys;
+import io.lakecdp.common.config.definition.InsightDefinition;
 import io.lakecdp.common.job.JobContext;
 import io.lakecdp.common.job.JobResult;
 import io.lakecdp.common.lake.Lake;
@@ -20,7 +22,6 @@ import org.slf4j.LoggerFactory;
  * those of its last materialization is skipped.
  */
 public final class InsightsJob {
-  static final String INPUTS = "lakecdp.inputs";
   private static final Logger LOG = LoggerFactory.getLogger(InsightsJob.class);
 
   private final JobContext ctx;
@@ -76,16 +77,16 @@ public final class InsightsJob {
       Map<String, Object> r = new LinkedHashMap<>();
       r.put("table", table);
       Snapshot last = lake.exists(table) ? lake.table(table).currentSnapshot() : null;
-      if (last != null && inputs.equals(last.summary().get(INPUTS))) {
-        LOG.info("Insight {}: inputs unchanged since run {}, skipped", insight.name(), last.summary().get(Lake.RUN_ID));
+      if (last != null && inputs.equals(last.summary().get(CommitKeys.INPUTS))) {
+        LOG.info("Insight {}: inputs unchanged since run {}, skipped", insight.name(), last.summary().get(CommitKeys.RUN_ID));
         r.put("status", "skipped: inputs unchanged since the last successful run");
         skipped++;
       } else {
         ctx.step("insight " + insight.name());
         Map<String, String> commit = new LinkedHashMap<>();
-        commit.put(Lake.RUN_ID, ctx.runId());
-        commit.put(Lake.JOB, ctx.job());
-        commit.put(INPUTS, inputs);
+        commit.put(CommitKeys.RUN_ID, ctx.runId());
+        commit.put(CommitKeys.JOB, ctx.job());
+        commit.put(CommitKeys.INPUTS, inputs);
         lake.commitWith(commit, () -> {
           df.writeTo(table).using("iceberg").tableProperty("format-version", "2").createOrReplace();
           return null;

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.lakecdp.common.testing.JobRun;
 import io.lakecdp.common.testing.TestConf;
 import io.lakecdp.common.testing.TestSpark;
-import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.sql.Timestamp;
 import java.util.ArrayList;

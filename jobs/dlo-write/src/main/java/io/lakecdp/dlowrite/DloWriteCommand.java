@@ -1,5 +1,6 @@
 package io.lakecdp.dlowrite;
 
+import io.lakecdp.ingest.StreamResult;
 import io.lakecdp.common.config.ConfigException;
 import io.lakecdp.common.config.DataStream;
 import io.lakecdp.common.config.EnvConfig;

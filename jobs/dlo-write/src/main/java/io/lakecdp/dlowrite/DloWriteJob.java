@@ -1,5 +1,7 @@
 package io.lakecdp.dlowrite;
 
+import io.lakecdp.ingest.StreamResult;
+import io.lakecdp.ingest.StreamIngest;
 import io.lakecdp.common.config.DataStream;
 import io.lakecdp.common.job.InvalidInputException;
 import io.lakecdp.common.job.JobContext;

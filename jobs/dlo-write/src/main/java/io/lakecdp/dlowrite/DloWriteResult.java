@@ -1,5 +1,6 @@
 package io.lakecdp.dlowrite;
 
+import io.lakecdp.ingest.StreamResult;
 import io.lakecdp.common.job.JobResult;
 import java.util.LinkedHashMap;
 import java.util.List;

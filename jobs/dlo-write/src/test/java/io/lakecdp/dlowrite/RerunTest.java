@@ -1,8 +1,8 @@
 package io.lakecdp.dlowrite;
 
+import io.lakecdp.common.lake.CommitKeys;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.lakecdp.common.lake.Lake;
 import io.lakecdp.common.testing.IcebergTables;
 import io.lakecdp.common.testing.JobRun;
 import io.lakecdp.common.testing.TestConf;
@@ -31,7 +31,7 @@ class RerunTest {
     assertEquals(0, first.exitCode(), first.err());
     int snapshots = lake.snapshotCount("rerun_dlo", "log");
     Snapshot s = lake.table("rerun_dlo", "log").currentSnapshot();
-    assertEquals("r1", s.summary().get(Lake.RUN_ID));
+    assertEquals("r1", s.summary().get(CommitKeys.RUN_ID));
     assertEquals(true, s.summary().get("lakecdp.ingested-files").contains("log/001.csv|"));
 
     conf.landingFile("log/002.csv", "k,v\nc,3\n");

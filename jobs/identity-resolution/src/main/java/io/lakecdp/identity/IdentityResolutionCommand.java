@@ -1,5 +1,6 @@
 package io.lakecdp.identity;
 
+import io.lakecdp.common.lake.InputFingerprint;
 import io.lakecdp.common.config.ConfigException;
 import io.lakecdp.common.config.EnvConfig;
 import io.lakecdp.common.config.TenantConfig;
@@ -43,7 +44,7 @@ public class IdentityResolutionCommand extends JobCommand {
     Path file = tenant.dir().resolve("identity-resolution.yaml");
     rules = RuleSet.load(file);
     try {
-      configSha256 = Fingerprint.sha256(Files.readAllBytes(file));
+      configSha256 = InputFingerprint.sha256(Files.readAllBytes(file));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

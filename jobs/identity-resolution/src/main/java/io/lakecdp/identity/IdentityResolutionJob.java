@@ -1,5 +1,7 @@
 package io.lakecdp.identity;
 
+import io.lakecdp.common.lake.InputFingerprint;
+import io.lakecdp.common.lake.CommitKeys;
 import io.lakecdp.common.config.DmoMapping;
 import io.lakecdp.common.job.JobContext;
 import io.lakecdp.common.job.JobResult;
@@ -28,7 +30,6 @@ import org.slf4j.LoggerFactory;
  * is skipped.
  */
 public final class IdentityResolutionJob {
-  static final String INPUTS = "lakecdp.inputs";
   private static final Logger LOG = LoggerFactory.getLogger(IdentityResolutionJob.class);
   private static final Set<String> PROFILE_DMOS = Set.of(StandardModel.INDIVIDUAL, StandardModel.CONTACT_POINT_EMAIL,
       StandardModel.CONTACT_POINT_PHONE, StandardModel.CONTACT_POINT_ADDRESS);
@@ -129,13 +130,13 @@ public final class IdentityResolutionJob {
    * @param retrain learn the weights again even when a saved model fits
    */
   Result run(boolean force, boolean retrain) {
-    String link = tables.unified("unified_link_individual");
+    String link = tables.unifiedLink();
     MatchModel saved = retrain ? null : savedModel();
     String inputs = fingerprint(saved);
     if (!force && !retrain && lake.exists(link)) {
       Snapshot last = lake.table(link).currentSnapshot();
-      if (last != null && inputs.equals(last.summary().get(INPUTS))) {
-        LOG.info("Inputs unchanged since run {} (fingerprint {}): nothing to do", last.summary().get(Lake.RUN_ID), inputs);
+      if (last != null && inputs.equals(last.summary().get(CommitKeys.INPUTS))) {
+        LOG.info("Inputs unchanged since run {} (fingerprint {}): nothing to do", last.summary().get(CommitKeys.RUN_ID), inputs);
         return new Result(true, 0, 0, 0, 0, 0, 0, 0, 0, 0, Map.of(), Map.of(), inputs, null);
       }
     }
@@ -159,32 +160,32 @@ public final class IdentityResolutionJob {
 
     ctx.step("reconciling unified profiles");
     lake.ensureNamespace(tables.namespace("unified"));
-    Map<String, String> commit = Map.of(Lake.RUN_ID, ctx.runId(), Lake.JOB, ctx.job());
+    Map<String, String> commit = Map.of(CommitKeys.RUN_ID, ctx.runId(), CommitKeys.JOB, ctx.job());
     Dataset<Row> unified = Reconciler.unify(linked, rules.reconciliation());
-    replace("unified_individual", unified, commit);
+    replace(TenantTables.UNIFIED_INDIVIDUAL, unified, commit);
     Dataset<Row> recordIds = linked.select(ResolutionEngine.ID, "unified_id", "source");
-    replace("unified_contact_point_email", contactPoints(model, StandardModel.CONTACT_POINT_EMAIL, recordIds,
+    replace(TenantTables.UNIFIED_CONTACT_POINT_EMAIL, contactPoints(model, StandardModel.CONTACT_POINT_EMAIL, recordIds,
         Normalizer.EMAIL, functions.col("EmailAddress"), functions.col("EmailAddress").as("email_address"),
         functions.col("OptInStatus").as("opt_in_status")), commit);
-    replace("unified_contact_point_phone", contactPoints(model, StandardModel.CONTACT_POINT_PHONE, recordIds,
+    replace(TenantTables.UNIFIED_CONTACT_POINT_PHONE, contactPoints(model, StandardModel.CONTACT_POINT_PHONE, recordIds,
         Normalizer.PHONE, functions.col("PhoneNumber"), functions.col("PhoneNumber").as("phone_number"),
         functions.col("PhoneType").as("phone_type"), functions.col("OptInStatus").as("opt_in_status")), commit);
-    replace("unified_contact_point_address", contactPoints(model, StandardModel.CONTACT_POINT_ADDRESS, recordIds,
+    replace(TenantTables.UNIFIED_CONTACT_POINT_ADDRESS, contactPoints(model, StandardModel.CONTACT_POINT_ADDRESS, recordIds,
         Normalizer.ADDRESS, functions.concat_ws(" ", functions.col("AddressLine1"), functions.col("AddressLine2"),
             functions.col("City"), functions.col("PostalCode"), functions.col("Country")),
         functions.col("AddressLine1").as("address_line1"), functions.col("AddressLine2").as("address_line2"),
         functions.col("City").as("city"), functions.col("StateProvince").as("state_province"),
         functions.col("PostalCode").as("postal_code"), functions.col("Country").as("country")), commit);
-    replace("match_explanations", r.edges().select(functions.col("a").as("record_id_a"), functions.col("b").as("record_id_b"),
+    replace(TenantTables.MATCH_EXPLANATIONS, r.edges().select(functions.col("a").as("record_id_a"), functions.col("b").as("record_id_b"),
         functions.col("rule"), functions.col("scores"), functions.col("levels"), functions.lit(ctx.runId()).as("run_id")),
         commit);
     Map<String, String> linkCommit = new LinkedHashMap<>(commit);
-    linkCommit.put(INPUTS, inputs);
-    replace("unified_link_individual", linked.select(functions.col(ResolutionEngine.ID), functions.col("unified_id"),
+    linkCommit.put(CommitKeys.INPUTS, inputs);
+    replace(TenantTables.UNIFIED_LINK_INDIVIDUAL, linked.select(functions.col(ResolutionEngine.ID), functions.col("unified_id"),
         functions.col("dso").as("data_source_object_id"), functions.col("individual_id"), functions.col("source")), linkCommit);
 
     long source = r.records();
-    long unifiedCount = spark.table(tables.unified("unified_individual")).count();
+    long unifiedCount = spark.table(tables.unifiedIndividual()).count();
     Row largest = linked.groupBy("unified_id").count().agg(functions.max("count")).first();
     linked.unpersist();
     profiles.unpersist();
@@ -238,7 +239,7 @@ public final class IdentityResolutionJob {
    * current snapshot of every DLO the profile DMOs read. Content only, so every JVM computes the same.
    */
   private String fingerprint(MatchModel model) {
-    return Fingerprint.sha256("config=" + configSha256 + "\nmodel=" + (model == null ? "none" : model.parametersSha256())
+    return InputFingerprint.sha256("config=" + configSha256 + "\nmodel=" + (model == null ? "none" : model.parametersSha256())
         + "\n" + inputSnapshots());
   }
 

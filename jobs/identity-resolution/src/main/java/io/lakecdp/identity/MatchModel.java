@@ -1,5 +1,6 @@
 package io.lakecdp.identity;
 
+import io.lakecdp.common.lake.InputFingerprint;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -135,7 +136,7 @@ public record MatchModel(List<String> names, List<List<String>> levels, double p
         s.append(' ').append(Double.toString(m[c][l])).append('/').append(Double.toString(u[c][l]));
       }
     }
-    return Fingerprint.sha256(s.toString());
+    return InputFingerprint.sha256(s.toString());
   }
 
   /** Whether this model was trained for exactly these comparisons. */
@@ -151,6 +152,6 @@ public record MatchModel(List<String> names, List<List<String>> levels, double p
           .append('\u0001').append(c.termFrequency()).append('\u0001').append(String.join("\u0002", c.kind().levels()))
           .append('\n');
     }
-    return Fingerprint.sha256(s.toString());
+    return InputFingerprint.sha256(s.toString());
   }
 }

@@ -1,5 +1,6 @@
 package io.lakecdp.ingeststream;
 
+import io.lakecdp.common.lake.CommitKeys;
 import io.lakecdp.common.config.DataStream;
 import io.lakecdp.common.config.StreamingSource;
 import io.lakecdp.common.job.InvalidInputException;
@@ -7,9 +8,9 @@ import io.lakecdp.common.job.JobContext;
 import io.lakecdp.common.job.JobFailedException;
 import io.lakecdp.common.job.JobResult;
 import io.lakecdp.common.lake.Lake;
-import io.lakecdp.dlowrite.LandingFile;
-import io.lakecdp.dlowrite.StreamIngest;
-import io.lakecdp.dlowrite.StreamResult;
+import io.lakecdp.ingest.LandingFile;
+import io.lakecdp.ingest.StreamIngest;
+import io.lakecdp.ingest.StreamResult;
 import java.io.IOException;
 import java.sql.Timestamp;
 import java.util.ArrayList;
@@ -43,7 +44,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class StreamingIngestJob {
   /** Snapshot summary key of the windowed-insight tables: the micro-batch that made the commit. */
-  static final String INSIGHT_BATCH = "lakecdp.stream-batch";
   private static final Logger LOG = LoggerFactory.getLogger(StreamingIngestJob.class);
   private static final String QUERY_ID_PROPERTY = "sql.streaming.queryId";
 
@@ -258,7 +258,7 @@ public final class StreamingIngestJob {
   }
 
   private static Map<String, String> tags(DataStream stream, long id) {
-    return Map.of("lakecdp.stream-batch-number", Long.toString(id));
+    return Map.of(CommitKeys.STREAM_BATCH_NUMBER, Long.toString(id));
   }
 
   /** The stream's windowed insight, updated from each batch's valid rows in a commit of its own (exactly once too). */
@@ -274,7 +274,7 @@ public final class StreamingIngestJob {
           + "window_end TIMESTAMP, events BIGINT, updated_at TIMESTAMP) USING iceberg "
           + "TBLPROPERTIES ('format-version'='2', 'lakecdp.window'='" + w.window() + "', 'lakecdp.stream'='"
           + stream.name() + "')");
-      if (lake.hasCommit(table, INSIGHT_BATCH, batchId)) {
+      if (lake.hasCommit(table, CommitKeys.STREAM_BATCH, batchId)) {
         return;
       }
       Dataset<Row> counts = good.filter(functions.col(w.key()).isNotNull().and(functions.col(w.timestamp()).isNotNull()))
@@ -284,7 +284,7 @@ public final class StreamingIngestJob {
               functions.col("window.end").as("window_end"), functions.col("events"));
       String view = "lakecdp_insight_" + stream.name();
       counts.createOrReplaceTempView(view);
-      lake.commitWith(Map.of(INSIGHT_BATCH, batchId, Lake.RUN_ID, ctx.runId(), Lake.JOB, ctx.job()), () -> spark.sql(
+      lake.commitWith(Map.of(CommitKeys.STREAM_BATCH, batchId, CommitKeys.RUN_ID, ctx.runId(), CommitKeys.JOB, ctx.job()), () -> spark.sql(
           "MERGE INTO " + table + " t USING " + view + " s ON t.`" + w.key() + "` = s.k AND t.window_start = s.window_start "
               + "WHEN MATCHED THEN UPDATE SET t.events = t.events + s.events, t.updated_at = current_timestamp() "
               + "WHEN NOT MATCHED THEN INSERT (`" + w.key() + "`, window_start, window_end, events, updated_at) "

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lakecdp.common.testing.JobRun;
-import io.lakecdp.common.local.KafkaBroker;
+import io.lakecdp.testsupport.KafkaBroker;
 import io.lakecdp.common.testing.TestConf;
 import io.lakecdp.common.testing.TestSpark;
 import io.lakecdp.dlowrite.DloWriteCommand;

@@ -1,5 +1,9 @@
 package io.lakecdp.segmentation;
 
+import io.lakecdp.common.config.definition.SegmentDefinition;
+import io.lakecdp.common.config.definition.Op;
+import io.lakecdp.common.config.definition.Node;
+import io.lakecdp.common.model.UnifiedModel;
 import io.lakecdp.common.config.ConfigException;
 import io.lakecdp.common.lake.TenantTables;
 import io.lakecdp.common.model.DataModel;
@@ -50,10 +54,6 @@ final class SegmentCompiler {
 
   /** The frame ({@code member_id} plus helper columns) and, per segment, its include/exclude condition. */
   record Compiled(Dataset<Row> frame, Map<String, Column> segments, Map<String, Map<String, Column>> nodes) {}
-
-  Compiled compile(List<SegmentDefinition> batch) {
-    return compile(batch, false);
-  }
 
   /**
    * @param prune keep only members that can be in some segment of the batch: when every segment's
@@ -133,7 +133,7 @@ final class SegmentCompiler {
   /** The segment-on object with its member id. */
   private Dataset<Row> base(String on) {
     if (on.equals(SegmentDefinition.UNIFIED_INDIVIDUAL)) {
-      return spark.table(tables.unified("unified_individual")).withColumn(MEMBER, functions.col("unified_id"));
+      return spark.table(tables.unifiedIndividual()).withColumn(MEMBER, functions.col("unified_id"));
     }
     return model.dmo(SegmentDefinition.INDIVIDUAL).withColumn(MEMBER, functions.col("Id"));
   }
@@ -242,7 +242,7 @@ final class SegmentCompiler {
   }
 
   /** Unified tables segments can relate to (the contact points), named as in insights' SQL. */
-  static final Map<String, String> UNIFIED_RELATED = io.lakecdp.insights.InsightCompiler.UNIFIED_VIEWS.entrySet().stream()
+  static final Map<String, String> UNIFIED_RELATED = UnifiedModel.VIEWS.entrySet().stream()
       .filter(e -> e.getKey().startsWith("UnifiedContactPoint"))
       .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
 
@@ -276,7 +276,7 @@ final class SegmentCompiler {
       rows = spark.table(tables.unified(UNIFIED_RELATED.get(object))).withColumn(MEMBER, functions.col("unified_id"));
     } else if (on.equals(SegmentDefinition.UNIFIED_INDIVIDUAL)) {
       rows = model.dmo(object);
-      Dataset<Row> link = spark.table(tables.unified("unified_link_individual"))
+      Dataset<Row> link = spark.table(tables.unifiedLink())
           .select(functions.col("individual_id").as("_party"), functions.col("unified_id").as(MEMBER));
       rows = rows.join(link, rows.col("PartyId").equalTo(link.col("_party")));
     } else {

@@ -1,5 +1,7 @@
 package io.lakecdp.segmentation;
 
+import io.lakecdp.common.config.definition.Waterfall;
+import io.lakecdp.common.config.definition.SegmentDefinition;
 import io.lakecdp.common.config.ConfigException;
 import io.lakecdp.common.config.EnvConfig;
 import io.lakecdp.common.config.TenantConfig;

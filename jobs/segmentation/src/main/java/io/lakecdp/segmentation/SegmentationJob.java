@@ -1,5 +1,9 @@
 package io.lakecdp.segmentation;
 
+import io.lakecdp.common.lake.CommitKeys;
+import io.lakecdp.common.config.definition.Waterfall;
+import io.lakecdp.common.config.definition.SegmentDefinition;
+import io.lakecdp.common.config.definition.Node;
 import io.lakecdp.common.config.ConfigException;
 import io.lakecdp.common.job.JobContext;
 import io.lakecdp.common.job.JobResult;
@@ -32,7 +36,6 @@ import org.slf4j.LoggerFactory;
  * one row per segment to {@code segment_runs}.
  */
 public final class SegmentationJob {
-  static final String PREVIOUS = "lakecdp.previous-snapshot";
   private static final Logger LOG = LoggerFactory.getLogger(SegmentationJob.class);
 
   private final JobContext ctx;
@@ -140,7 +143,7 @@ public final class SegmentationJob {
   }
 
   private boolean unifiedAvailable() {
-    return lake.exists(tables.unified("unified_individual")) && lake.exists(tables.unified("unified_link_individual"));
+    return lake.exists(tables.unifiedIndividual()) && lake.exists(tables.unifiedLink());
   }
 
   /** A member in several segments of a waterfall stays only in the first of them. */
@@ -201,14 +204,14 @@ public final class SegmentationJob {
   }
 
   public Result publish(List<String> ids) {
-    String latest = tables.seg("membership_latest");
-    String history = tables.seg("membership_history");
-    String runs = tables.seg("segment_runs");
+    String latest = tables.membershipLatest();
+    String history = tables.membershipHistory();
+    String runs = tables.segmentRuns();
     lake.ensureNamespace(tables.namespace("seg"));
     createTables(latest, history, runs);
     completeHistory(latest, history);
     String publishId = ctx.runId();
-    if (lake.hasCommit(latest, Lake.RUN_ID, publishId)) {
+    if (lake.hasCommit(latest, CommitKeys.RUN_ID, publishId)) {
       LOG.info("Publish {} is already in {}: nothing to do", publishId, latest);
       return new Result(publishId, Map.of(), 0);
     }
@@ -220,10 +223,10 @@ public final class SegmentationJob {
         functions.col("holdout"), functions.lit(publishId).as("publish_id"), functions.lit(publishedAt).as("published_at"));
     Snapshot before = lake.table(latest).currentSnapshot();
     Map<String, String> commit = new LinkedHashMap<>();
-    commit.put(Lake.RUN_ID, publishId);
-    commit.put(Lake.JOB, ctx.job());
-    commit.put(PREVIOUS, before == null ? "none" : String.valueOf(before.snapshotId()));
-    commit.put("lakecdp.segments", String.join(",", ids));
+    commit.put(CommitKeys.RUN_ID, publishId);
+    commit.put(CommitKeys.JOB, ctx.job());
+    commit.put(CommitKeys.PREVIOUS_SNAPSHOT, before == null ? "none" : String.valueOf(before.snapshotId()));
+    commit.put(CommitKeys.SEGMENTS, String.join(",", ids));
     ctx.step("replacing the members of " + ids.size() + " segment(s)");
     lake.commitWith(commit, () -> {
       rows.writeTo(latest).overwrite(functions.col("segment_id").isin(ids.toArray()));
@@ -295,17 +298,17 @@ public final class SegmentationJob {
    */
   private Map<String, long[]> completeHistory(String latest, String history) {
     Snapshot current = lake.table(latest).currentSnapshot();
-    if (current == null || current.summary().get(PREVIOUS) == null) {
+    if (current == null || current.summary().get(CommitKeys.PREVIOUS_SNAPSHOT) == null) {
       return Map.of();
     }
-    String publishId = current.summary().get(Lake.RUN_ID);
-    if (lake.hasCommit(history, Lake.RUN_ID, publishId)) {
+    String publishId = current.summary().get(CommitKeys.RUN_ID);
+    if (lake.hasCommit(history, CommitKeys.RUN_ID, publishId)) {
       return Map.of();
     }
-    List<String> segments = List.of(current.summary().get("lakecdp.segments").split(","));
+    List<String> segments = List.of(current.summary().get(CommitKeys.SEGMENTS).split(","));
     Dataset<Row> now = spark.read().option("snapshot-id", current.snapshotId()).table(latest)
         .filter(functions.col("segment_id").isin(segments.toArray()));
-    String prev = current.summary().get(PREVIOUS);
+    String prev = current.summary().get(CommitKeys.PREVIOUS_SNAPSHOT);
     Dataset<Row> before = prev.equals("none") ? now.limit(0)
         : spark.read().option("snapshot-id", Long.parseLong(prev)).table(latest)
             .filter(functions.col("segment_id").isin(segments.toArray()));
@@ -320,7 +323,7 @@ public final class SegmentationJob {
         .filter("change IS NOT NULL")
         .select(functions.col("segment_id"), functions.col(SegmentCompiler.MEMBER), functions.col("change"),
             functions.lit(publishId).as("publish_id"), functions.lit(at).as("published_at"));
-    Map<String, String> commit = Map.of(Lake.RUN_ID, publishId, Lake.JOB, ctx.job());
+    Map<String, String> commit = Map.of(CommitKeys.RUN_ID, publishId, CommitKeys.JOB, ctx.job());
     lake.commitWith(commit, () -> {
       changes.writeTo(history).append();
       return null;

@@ -1,5 +1,7 @@
 package io.lakecdp.segmentation;
 
+import io.lakecdp.common.config.definition.Waterfall;
+import io.lakecdp.common.config.definition.SegmentDefinition;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -32,7 +34,6 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
@@ -407,6 +408,8 @@ class SegmentationTest {
         {"include:\n  attribute: {field: city, op: between, value: 1}\n", "'between' takes two 'values'"},
         {"include:\n  colour: red\n", "unknown condition 'colour'"},
         {"includ:\n  attribute: {field: city, op: is_null}\n", "unknown field 'includ'"},
+        {"include:\n  attribute: {field: city, op: is_null}\nholdoutPercent: ten\n",
+            "holdoutPercent: must be a number (a percentage), not 'ten'"},
     };
     for (String[] c : cases) {
       removeSegments();

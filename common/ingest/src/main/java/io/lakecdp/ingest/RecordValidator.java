@@ -1,0 +1,110 @@
+package io.lakecdp.ingest;
+
+import io.lakecdp.common.config.DataStream;
+import io.lakecdp.common.config.FieldSpec;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.DecimalType;
+
+/**
+ * Applies a stream's declared schema to DSO records: every declared field is cast to its type, and
+ * a record gets a {@code _reason} when it cannot be loaded (parse error, a value that does not fit
+ * its type, a missing primary key). Records with a reason go to quarantine, the rest to the DLO.
+ */
+final class RecordValidator {
+  static final String REASON = "_reason";
+
+  private RecordValidator() {}
+
+  /**
+   * @return file, offset, one typed column per declared field, {@code _reason}, {@code _raw} (kept for
+   *     rejected records only), {@code _values} (kept only when the source has undeclared columns, so they
+   *     can be added later) and {@code _extra} (undeclared JSON keys)
+   */
+  static Dataset<Row> validate(SourceReader.Dso dso, DataStream stream) {
+    List<Column> raw = new ArrayList<>();
+    raw.add(functions.col("*"));
+    List<FieldSpec> fields = stream.fieldList();
+    for (int i = 0; i < fields.size(); i++) {
+      int position = dso.columns().indexOf(fields.get(i).sourceName());
+      raw.add((position < 0 ? functions.lit(null).cast(DataTypes.StringType)
+          : functions.col(SourceReader.VALUES).getItem(position)).as(rawName(i)));
+    }
+    boolean undeclared = dso.columns().stream()
+        .anyMatch(c -> fields.stream().noneMatch(f -> f.sourceName().equals(c)));
+    Dataset<Row> withRaw = dso.records().select(raw.toArray(new Column[0]));
+
+    List<Column> out = new ArrayList<>();
+    out.add(functions.col(SourceReader.FILE));
+    out.add(functions.col(SourceReader.OFFSET));
+    List<Column> problems = new ArrayList<>();
+    problems.add(functions.col(SourceReader.ERROR));
+    for (int i = 0; i < fields.size(); i++) {
+      FieldSpec f = fields.get(i);
+      Column rawValue = functions.col(rawName(i));
+      Column typed = typed(rawName(i), f);
+      out.add(typed.as(f.name()));
+      if (!f.type().equals(DataTypes.StringType)) {
+        problems.add(functions.when(rawValue.isNotNull().and(typed.isNull()),
+            functions.concat(functions.lit("field " + f.name() + ": cannot read '"),
+                functions.substring(rawValue, 1, 100), functions.lit("' as " + describe(f)))));
+      }
+      if (stream.primaryKey().contains(f.name())) {
+        problems.add(functions.when(rawValue.isNull().and(functions.col(SourceReader.ERROR).isNull()),
+            functions.lit("missing primary key field " + f.name())));
+      }
+    }
+    Column joined = functions.concat_ws("; ", problems.toArray(new Column[0]));
+    Column reason = functions.when(joined.equalTo(""), functions.lit(null).cast(DataTypes.StringType)).otherwise(joined);
+    out.add(reason.as(REASON));
+    out.add(functions.when(reason.isNotNull(), functions.col(SourceReader.RAW)).as(SourceReader.RAW));
+    out.add(undeclared ? functions.col(SourceReader.VALUES)
+        : functions.lit(null).cast(DataTypes.createArrayType(DataTypes.StringType)).as(SourceReader.VALUES));
+    out.add(functions.col(SourceReader.EXTRA));
+    for (String c : dso.records().columns()) {
+      if (c.startsWith("_kafka_")) {
+        out.add(functions.col(c));  // system columns of Kafka records pass through
+      }
+    }
+    return withRaw.select(out.toArray(new Column[0]));
+  }
+
+  private static String rawName(int i) {
+    return "__raw_" + i;
+  }
+
+  private static String describe(FieldSpec f) {
+    return f.type().simpleString() + (f.format() == null ? "" : " with format '" + f.format() + "'");
+  }
+
+  /** The cast of a raw string column; null when the value does not fit (never an exception, even with ANSI on). */
+  static Column typed(String rawColumn, FieldSpec f) {
+    String v = "trim(`" + rawColumn + "`)";
+    DataType t = f.type();
+    if (t.equals(DataTypes.StringType)) {
+      return functions.col(rawColumn);
+    }
+    if (t.equals(DataTypes.BooleanType)) {
+      return functions.expr("CASE WHEN lower(" + v + ") IN ('true','t','yes','y','1') THEN true "
+          + "WHEN lower(" + v + ") IN ('false','f','no','n','0') THEN false END");
+    }
+    if (t.equals(DataTypes.TimestampType)) {
+      return f.format() == null
+          ? functions.expr("try_cast(" + v + " AS timestamp)")
+          : functions.expr("try_to_timestamp(" + v + ", '" + f.format().replace("'", "\\'") + "')");
+    }
+    if (t.equals(DataTypes.DateType)) {
+      return f.format() == null
+          ? functions.expr("try_cast(" + v + " AS date)")
+          : functions.expr("cast(try_to_timestamp(" + v + ", '" + f.format().replace("'", "\\'") + "') AS date)");
+    }
+    String sqlType = t instanceof DecimalType d ? "decimal(" + d.precision() + "," + d.scale() + ")" : t.sql();
+    return functions.expr("try_cast(" + v + " AS " + sqlType + ")");
+  }
+}

@@ -1,0 +1,385 @@
+package io.lakecdp.ingest;
+
+import io.lakecdp.common.lake.CommitKeys;
+import io.lakecdp.common.config.DataStream;
+import io.lakecdp.common.config.FieldSpec;
+import io.lakecdp.common.config.RefreshMode;
+import io.lakecdp.common.config.SchemaEvolution;
+import io.lakecdp.common.job.InvalidInputException;
+import io.lakecdp.common.job.JobContext;
+import io.lakecdp.common.lake.Lake;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+import org.apache.iceberg.Snapshot;
+import org.apache.iceberg.Table;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.expressions.WindowSpec;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Ingests the new landing files of one data stream into its DLO: read, validate, quarantine the bad
+ * records, then one Iceberg commit that both changes the table and records the files it consumed.
+ * Reusable by streaming ingest through {@link #applyBatch}.
+ */
+public final class StreamIngest {
+  private static final Logger LOG = LoggerFactory.getLogger(StreamIngest.class);
+  private static final String OP = "__op";
+  private static final String PRIO = "__prio";
+
+  private final JobContext ctx;
+  private final SparkSession spark;
+  private final Lake lake;
+  private final DataStream stream;
+  private final String table;
+
+  public StreamIngest(JobContext ctx, DataStream stream) {
+    this.ctx = ctx;
+    this.spark = ctx.spark();
+    this.lake = ctx.lake();
+    this.stream = stream;
+    this.table = ctx.tables().dlo(stream.name());
+  }
+
+  public StreamResult run() {
+    long start = System.currentTimeMillis();
+    IngestLedger ledger = IngestLedger.read(lake, table);
+    if (ledger.committedBy(ctx.runId())) {
+      LOG.info("Stream {}: run {} already committed its batch to {}; nothing to do", stream.name(), ctx.runId(), table);
+      return new StreamResult(stream.name(), "already_committed", 0, 0, 0, 0, 0, List.of(), elapsed(start), null);
+    }
+    LandingScanner scanner = new LandingScanner(spark.sparkContext().hadoopConfiguration());
+    List<LandingFile> data = pending(scanner.list(stream.path(), false), ledger);
+    List<LandingFile> deletes = stream.deletesPath() == null ? List.of() : pending(scanner.list(stream.deletesPath(), true), ledger);
+    if (data.isEmpty() && deletes.isEmpty()) {
+      LOG.info("Stream {}: no new files in {}", stream.name(), stream.path());
+      return new StreamResult(stream.name(), "up_to_date", 0, 0, 0, 0, 0, List.of(), elapsed(start), null);
+    }
+    return ingestFiles(data, deletes, ctx.runId() + ":" + stream.name(), Map.of(), null);
+  }
+
+  /** The files of this list that no commit of the DLO has ingested yet (by batch or streaming ingest). */
+  public List<LandingFile> notIngested(List<LandingFile> files) {
+    return pending(files, IngestLedger.read(lake, table));
+  }
+
+  /** Whether a commit of the DLO carries this batch id: the batch is in the table, exactly once. */
+  public boolean committed(String batchId) {
+    return lake.exists(table) && lake.hasCommit(table, CommitKeys.BATCH_ID, batchId);
+  }
+
+  /**
+   * Ingests landing files as one batch: read, validate, quarantine the bad records, then one commit that
+   * changes the DLO and records the files and {@code batchId} (plus {@code tags}) in its summary.
+   *
+   * @param onValid called with the valid rows before the DLO commit (a streaming insight), or null
+   */
+  public StreamResult ingestFiles(List<LandingFile> data, List<LandingFile> deletes, String batchId,
+      Map<String, String> tags, Consumer<Dataset<Row>> onValid) {
+    long start = System.currentTimeMillis();
+    LOG.info("Stream {}: {} new data file(s), {} new delete file(s), {} bytes", stream.name(), data.size(),
+        deletes.size(), data.stream().mapToLong(LandingFile::length).sum() + deletes.stream().mapToLong(LandingFile::length).sum());
+
+    ctx.step("reading and validating " + stream.name());
+    SourceReader reader = new SourceReader(spark);
+    Dataset<Row> validated = null;
+    List<String> columns = List.of();
+    if (!data.isEmpty()) {
+      SourceReader.Dso dso = reader.read(stream, stream.format(), data);
+      columns = dso.columns();
+      validated = RecordValidator.validate(dso, stream).withColumn(OP, opColumn()).withColumn(PRIO, functions.lit(0));
+    }
+    if (!deletes.isEmpty()) {
+      DataStream keysOnly = keysOnly(stream);
+      Dataset<Row> del = RecordValidator.validate(reader.read(keysOnly, stream.deletesFormat(), deletes), keysOnly)
+          .withColumn(SourceReader.VALUES, functions.lit(null).cast(DataTypes.createArrayType(DataTypes.StringType)));
+      for (FieldSpec f : stream.fieldList()) {
+        if (!keysOnly.fields().containsKey(f.name())) {
+          del = del.withColumn(f.name(), functions.lit(null).cast(f.type()));
+        }
+      }
+      del = del.withColumn(OP, functions.lit("D")).withColumn(PRIO, functions.lit(1));
+      validated = validated == null ? del : validated.unionByName(del, true);
+    }
+    List<LandingFile> consumed = new ArrayList<>(data);
+    consumed.addAll(deletes);
+    return ingestValidated(validated, consumed, columns, batchId, tags, onValid, start);
+  }
+
+  /**
+   * Ingests records already in the Data Source Object shape ({@link #DSO_SCHEMA}, plus any {@code _kafka_*}
+   * system columns), such as a micro-batch of Kafka messages, as one batch.
+   */
+  public StreamResult ingestRecords(Dataset<Row> records, String batchId, Map<String, String> tags,
+      Consumer<Dataset<Row>> onValid) {
+    long start = System.currentTimeMillis();
+    List<String> declared = stream.fieldList().stream().map(FieldSpec::sourceName).toList();
+    Dataset<Row> validated = RecordValidator.validate(new SourceReader.Dso(records, declared), stream)
+        .withColumn(OP, opColumn()).withColumn(PRIO, functions.lit(0));
+    return ingestValidated(validated, List.of(), declared, batchId, tags, onValid, start);
+  }
+
+  /** Parses raw JSON records (Kafka values) into the DSO shape with the stream's parser; see {@link #DSO_SCHEMA}. */
+  public static Dataset<Row> jsonRecords(SparkSession spark, DataStream stream, Dataset<Row> raw) {
+    return SourceReader.jsonRecords(spark, stream, raw);
+  }
+
+  /** Columns of a Data Source Object row: source (file or topic/partition), offset, raw text, parse error, values. */
+  public static final org.apache.spark.sql.types.StructType DSO_SCHEMA = SourceReader.DSO_SCHEMA;
+
+  private StreamResult ingestValidated(Dataset<Row> validated, List<LandingFile> consumed, List<String> columns,
+      String batchId, Map<String, String> tags, Consumer<Dataset<Row>> onValid, long start) {
+    validated = validated.persist(StorageLevel.MEMORY_AND_DISK());
+    try {
+      return ingest(validated, consumed, columns, batchId, tags, onValid, start);
+    } finally {
+      validated.unpersist();
+    }
+  }
+
+  private StreamResult ingest(Dataset<Row> validated, List<LandingFile> consumed, List<String> columns, String batchId,
+      Map<String, String> tags, Consumer<Dataset<Row>> onValid, long start) {
+    Map<String, Column> extras = extraColumns(validated, columns);
+    List<String> changes = DloSchema.ensure(spark, lake, table, stream, List.copyOf(extras.keySet()));
+
+    long total = 0;
+    long bad = 0;
+    long deleteRequests = 0;
+    for (Row r : validated.groupBy(functions.col(RecordValidator.REASON).isNull().as("ok"), functions.col(OP))
+        .count().collectAsList()) {
+      total += r.getLong(2);
+      if (!r.getBoolean(0)) {
+        bad += r.getLong(2);
+      } else if ("D".equals(r.getString(1))) {
+        deleteRequests += r.getLong(2);
+      }
+    }
+    LOG.info("Stream {}: {} records read, {} valid, {} to quarantine", stream.name(), total, total - bad, bad);
+    if (bad > 0) {
+      ctx.step("quarantining " + bad + " records of " + stream.name());
+      Quarantine.write(spark, lake, ctx.tables().quarantine(), stream.name(), ctx.runId(),
+          validated.filter(functions.col(RecordValidator.REASON).isNotNull()));
+    }
+
+    Map<String, String> commit = new LinkedHashMap<>();
+    commit.put(CommitKeys.RUN_ID, ctx.runId());
+    commit.put(CommitKeys.JOB, ctx.job());
+    commit.put(CommitKeys.STREAM, stream.name());
+    commit.put(CommitKeys.BATCH_ID, batchId);
+    if (!consumed.isEmpty()) {
+      commit.put(CommitKeys.INGESTED_FILES, IngestLedger.encode(consumed));
+    }
+    commit.putAll(tags);
+
+    Dataset<Row> good = validated.filter(functions.col(RecordValidator.REASON).isNull());
+    if (onValid != null) {
+      onValid.accept(good.filter(functions.col(OP).equalTo("U")));
+    }
+    long loaded = total - bad - deleteRequests;
+    ctx.step((stream.refresh() == RefreshMode.UPSERT ? "merging into " : "replacing ") + table);
+    applyBatch(good, extras, commit, bad > 0 && loaded == 0);
+    markIfNoCommit(commit);
+    LOG.info("Stream {}: committed {} rows ({} delete requests) from {} to {} in {} ms", stream.name(),
+        loaded, deleteRequests, consumed.isEmpty() ? "batch " + batchId : consumed.size() + " file(s)", table, elapsed(start));
+    return new StreamResult(stream.name(), "loaded", consumed.size(), total, loaded, bad, deleteRequests, changes,
+        elapsed(start), null);
+  }
+
+  /**
+   * Applies valid rows to the DLO in one commit carrying {@code commit} in its summary: the newest version
+   * of each key is merged (or appended into an empty table), or the table is replaced (full refresh).
+   */
+  void applyBatch(Dataset<Row> good, Map<String, Column> extras, Map<String, String> commit, boolean keepTableOnEmpty) {
+    List<Column> cols = new ArrayList<>();
+    List<String> names = new ArrayList<>();
+    for (FieldSpec f : stream.fieldList()) {
+      cols.add(functions.col(f.name()));
+      names.add(f.name());
+    }
+    extras.forEach((column, value) -> {
+      cols.add(value.as(column));
+      names.add(column);
+    });
+    if (stream.isKafka()) {
+      DloSchema.KAFKA_COLUMNS.forEach((name, type) -> {
+        cols.add(functions.col(name));
+        names.add(name);
+      });
+    }
+    cols.add(functions.col(SourceReader.FILE).as(DloSchema.SOURCE_FILE));
+    cols.add(functions.current_timestamp().as(DloSchema.INGESTED_AT));
+    cols.add(functions.lit(ctx.runId()).as(DloSchema.RUN_ID));
+    names.addAll(List.of(DloSchema.SOURCE_FILE, DloSchema.INGESTED_AT, DloSchema.RUN_ID));
+    cols.add(functions.col(OP));
+    cols.add(functions.col(PRIO));
+    cols.add(functions.col(SourceReader.OFFSET));
+    Dataset<Row> rows = good.select(cols.toArray(new Column[0]));
+    if (!stream.primaryKey().isEmpty()) {
+      rows = newestPerKey(rows);
+    }
+    if (stream.refresh() == RefreshMode.FULL_REFRESH) {
+      Dataset<Row> replacement = rows.filter(functions.col(OP).equalTo("U"))
+          .select(names.stream().map(n -> functions.col("`" + n + "`")).toArray(Column[]::new));
+      if (keepTableOnEmpty) {
+        LOG.warn("Stream {}: the batch has no valid rows; {} keeps its current contents", stream.name(), table);
+        return;
+      }
+      lake.commitWith(commit, () -> {
+        replacement.writeTo(table).overwrite(functions.lit(true));
+        return null;
+      });
+      return;
+    }
+    if (isEmpty()) {
+      Dataset<Row> inserts = rows.filter(functions.col(OP).equalTo("U"))
+          .select(names.stream().map(n -> functions.col("`" + n + "`")).toArray(Column[]::new));
+      lake.commitWith(commit, () -> {
+        inserts.writeTo(table).append();
+        return null;
+      });
+      return;
+    }
+    String view = "lakecdp_batch_" + stream.name();
+    rows.createOrReplaceTempView(view);
+    lake.commitWith(commit, () -> spark.sql(mergeSql(view, names)));
+    spark.catalog().dropTempView(view);
+  }
+
+  /** An empty table needs no MERGE: the newest version of each key is simply appended. */
+  private boolean isEmpty() {
+    Snapshot current = lake.table(table).currentSnapshot();
+    return current == null || "0".equals(current.summary().get("total-records"));
+  }
+
+  private Dataset<Row> newestPerKey(Dataset<Row> rows) {
+    List<Column> order = new ArrayList<>();
+    order.add(functions.col(PRIO).desc());
+    if (stream.lastModified() != null) {
+      order.add(functions.col(stream.lastModified()).desc_nulls_last());
+    }
+    order.add(functions.col(DloSchema.SOURCE_FILE).desc());
+    order.add(functions.col(SourceReader.OFFSET).desc_nulls_last());
+    WindowSpec w = Window.partitionBy(stream.primaryKey().stream().map(functions::col).toArray(Column[]::new))
+        .orderBy(order.toArray(new Column[0]));
+    return rows.withColumn("__rank", functions.row_number().over(w)).filter("__rank = 1").drop("__rank");
+  }
+
+  String mergeSql(String view, List<String> columns) {
+    String on = stream.primaryKey().stream().map(k -> "t.`" + k + "` = s.`" + k + "`").collect(Collectors.joining(" AND "));
+    String lm = stream.lastModified();
+    String newer = lm == null ? "true" : "(t.`" + lm + "` IS NULL OR s.`" + lm + "` >= t.`" + lm + "`)";
+    String set = columns.stream().map(c -> "t.`" + c + "` = s.`" + c + "`").collect(Collectors.joining(", "));
+    String insertCols = columns.stream().map(c -> "`" + c + "`").collect(Collectors.joining(", "));
+    String insertVals = columns.stream().map(c -> "s.`" + c + "`").collect(Collectors.joining(", "));
+    return "MERGE INTO " + table + " t USING " + view + " s ON " + on
+        + " WHEN MATCHED AND s." + OP + " = 'D' AND (s." + PRIO + " = 1 OR " + newer + ") THEN DELETE"
+        + " WHEN MATCHED AND s." + OP + " = 'U' AND " + newer + " THEN UPDATE SET " + set
+        + " WHEN NOT MATCHED AND s." + OP + " = 'U' THEN INSERT (" + insertCols + ") VALUES (" + insertVals + ")";
+  }
+
+  /** A batch that changed nothing (all rows older, or none valid) still records its files. */
+  private void markIfNoCommit(Map<String, String> commit) {
+    Table t = lake.table(table);
+    Snapshot current = t.currentSnapshot();
+    if (current != null && commit.get(CommitKeys.BATCH_ID).equals(current.summary().get(CommitKeys.BATCH_ID))) {
+      return;
+    }
+    var append = t.newAppend();
+    commit.forEach(append::set);
+    append.commit();
+  }
+
+  private Column opColumn() {
+    if (stream.deleteFlag() == null) {
+      return functions.lit("U");
+    }
+    return functions.when(functions.col(stream.deleteFlag()).equalTo(true), "D").otherwise("U");
+  }
+
+  /**
+   * Source columns the stream does not declare, following its evolution setting: DLO column name to
+   * the expression that reads the value.
+   */
+  private Map<String, Column> extraColumns(Dataset<Row> validated, List<String> columns) {
+    Set<String> seen = new TreeSet<>(columns);
+    if (stream.format() == io.lakecdp.common.config.SourceFormat.JSON) {
+      ctx.step("looking for new fields in " + stream.name());
+      validated.select(functions.explode(functions.map_keys(functions.col(SourceReader.EXTRA)))).distinct()
+          .collectAsList().forEach(r -> seen.add(r.getString(0)));
+    }
+    Set<String> declaredSources = stream.fieldList().stream().map(FieldSpec::sourceName).collect(Collectors.toSet());
+    Map<String, String> extras = new LinkedHashMap<>();
+    Map<String, Column> values = new LinkedHashMap<>();
+    for (String source : seen) {
+      if (declaredSources.contains(source)) {
+        continue;
+      }
+      String column = columnName(source);
+      if (stream.fields().containsKey(column) || extras.containsValue(column) || column.startsWith("_")) {
+        LOG.warn("Stream {}: undeclared source column '{}' clashes with column {}; it is left out", stream.name(), source, column);
+        continue;
+      }
+      extras.put(source, column);
+      int position = columns.indexOf(source);
+      values.put(column, position >= 0 ? functions.col(SourceReader.VALUES).getItem(position)
+          : functions.col(SourceReader.EXTRA).getItem(source));
+    }
+    if (extras.isEmpty()) {
+      return values;
+    }
+    switch (stream.schemaEvolution()) {
+      case FAIL -> throw new InvalidInputException("Stream " + stream.name() + ": source has undeclared column(s) "
+          + extras.keySet() + " and schemaEvolution is 'fail'; declare them in streams.yaml or set schemaEvolution: add_columns");
+      case IGNORE -> {
+        LOG.warn("Stream {}: undeclared source column(s) {} are ignored (schemaEvolution: ignore)", stream.name(), extras.keySet());
+        return Map.of();
+      }
+      default -> {
+        Table existing = lake.exists(table) ? lake.table(table) : null;
+        List<String> added = extras.values().stream()
+            .filter(c -> existing == null || existing.schema().findField(c) == null).toList();
+        if (!added.isEmpty()) {
+          LOG.info("Stream {}: adding undeclared source column(s) {} as string columns", stream.name(), added);
+        }
+        return values;
+      }
+    }
+  }
+
+  static String columnName(String source) {
+    String c = source.trim().toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_]+", "_");
+    if (c.isEmpty() || Character.isDigit(c.charAt(0))) {
+      c = "c_" + c;
+    }
+    return c;
+  }
+
+  private static DataStream keysOnly(DataStream s) {
+    Map<String, FieldSpec> keys = new LinkedHashMap<>();
+    s.primaryKey().forEach(k -> keys.put(k, s.fields().get(k)));
+    return new DataStream(s.name(), s.deletesFormat(), s.deletesPath(), s.refresh(), s.primaryKey(), null, null,
+        null, null, SchemaEvolution.IGNORE, s.maxRecordBytes(), s.options(), s.mergeMode(), keys, null);
+  }
+
+  private static List<LandingFile> pending(List<LandingFile> files, IngestLedger ledger) {
+    return files.stream().filter(f -> !ledger.contains(f)).toList();
+  }
+
+  private static long elapsed(long start) {
+    return System.currentTimeMillis() - start;
+  }
+}
