@@ -70,13 +70,10 @@ class JobJarTest {
       if (job.module().startsWith("src/test/")) {
         continue;
       }
-      try (JarFile f = new JarFile(DemoTenant.REPO.resolve(job.jarPath()).toFile())) {
-        for (Enumeration<JarEntry> e = f.entries(); e.hasMoreElements(); ) {
-          String name = e.nextElement().getName();
-          if (name.startsWith("io/lakecdp/") && (name.contains("Benchmark") || name.startsWith("io/lakecdp/testsupport/")
-              || name.startsWith("io/lakecdp/bench/") || name.contains("GroundTruth"))) {
-            found.add(job.jarPath() + ": " + name);
-          }
+      for (String name : classes(DemoTenant.REPO.resolve(job.jarPath()))) {
+        if (name.startsWith("io/lakecdp/") && (name.contains("Benchmark") || name.startsWith("io/lakecdp/testsupport/")
+            || name.startsWith("io/lakecdp/bench/") || name.contains("GroundTruth"))) {
+          found.add(job.jarPath() + ": " + name);
         }
       }
     }
@@ -86,14 +83,22 @@ class JobJarTest {
   /** Packages (three levels deep) that hold classes in the jar. */
   static Set<String> packages(Path jar) throws Exception {
     Set<String> out = new TreeSet<>();
+    for (String name : classes(jar)) {
+      String[] parts = name.split("/");
+      out.add(String.join(".", java.util.Arrays.copyOf(parts, Math.min(3, parts.length - 1))));
+    }
+    return out;
+  }
+
+  /** The class files of the jar (paths inside it), META-INF left out. */
+  static List<String> classes(Path jar) throws Exception {
+    List<String> out = new ArrayList<>();
     try (JarFile f = new JarFile(jar.toFile())) {
       for (Enumeration<JarEntry> e = f.entries(); e.hasMoreElements(); ) {
         String name = e.nextElement().getName();
-        if (!name.endsWith(".class") || name.startsWith("META-INF/")) {
-          continue;
+        if (name.endsWith(".class") && !name.startsWith("META-INF/")) {
+          out.add(name);
         }
-        String[] parts = name.split("/");
-        out.add(String.join(".", java.util.Arrays.copyOf(parts, Math.min(3, parts.length - 1))));
       }
     }
     return out;

@@ -1,10 +1,10 @@
 package io.lakecdp.ingest;
 
-import io.lakecdp.common.lake.CommitKeys;
 import io.lakecdp.common.config.DataStream;
 import io.lakecdp.common.config.FieldSpec;
 import io.lakecdp.common.config.FieldType;
 import io.lakecdp.common.job.InvalidInputException;
+import io.lakecdp.common.lake.CommitKeys;
 import io.lakecdp.common.lake.Lake;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

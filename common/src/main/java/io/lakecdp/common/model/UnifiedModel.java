@@ -1,6 +1,7 @@
 package io.lakecdp.common.model;
 
 import io.lakecdp.common.lake.TenantTables;
+import java.util.HashMap;
 import java.util.Map;
 
 /** The unified objects of the data model: the names SQL and segments use, and the table each stands for. */
@@ -11,13 +12,21 @@ public final class UnifiedModel {
   public static final String CONTACT_POINT_PHONE = "UnifiedContactPointPhone";
   public static final String CONTACT_POINT_ADDRESS = "UnifiedContactPointAddress";
 
-  /** View name to table name (in the tenant's unified namespace). */
-  public static final Map<String, String> VIEWS = Map.of(
-      INDIVIDUAL, TenantTables.UNIFIED_INDIVIDUAL,
-      LINK_INDIVIDUAL, TenantTables.UNIFIED_LINK_INDIVIDUAL,
+  /** The unified contact point objects (one row per contact point of a unified profile), each with its table. */
+  public static final Map<String, String> CONTACT_POINTS = Map.of(
       CONTACT_POINT_EMAIL, TenantTables.UNIFIED_CONTACT_POINT_EMAIL,
       CONTACT_POINT_PHONE, TenantTables.UNIFIED_CONTACT_POINT_PHONE,
       CONTACT_POINT_ADDRESS, TenantTables.UNIFIED_CONTACT_POINT_ADDRESS);
+
+  /** Every unified object SQL can name, and the table (in the tenant's unified namespace) each stands for. */
+  public static final Map<String, String> VIEWS = views();
+
+  private static Map<String, String> views() {
+    Map<String, String> all = new HashMap<>(CONTACT_POINTS);
+    all.put(INDIVIDUAL, TenantTables.UNIFIED_INDIVIDUAL);
+    all.put(LINK_INDIVIDUAL, TenantTables.UNIFIED_LINK_INDIVIDUAL);
+    return Map.copyOf(all);
+  }
 
   private UnifiedModel() {}
 }

@@ -1,14 +1,14 @@
 package io.lakecdp.activation;
 
-import io.lakecdp.common.config.definition.SegmentDefinition;
 import io.lakecdp.common.config.ConfigException;
 import io.lakecdp.common.config.EnvConfig;
 import io.lakecdp.common.config.TenantConfig;
+import io.lakecdp.common.config.definition.SegmentDefinition;
 import io.lakecdp.common.job.JobCommand;
 import io.lakecdp.common.job.JobContext;
 import io.lakecdp.common.job.JobMain;
 import io.lakecdp.common.job.JobResult;
-
+import io.lakecdp.common.model.UnifiedModel;
 import java.nio.file.Path;
 import java.util.List;
 import picocli.CommandLine.Command;
@@ -46,7 +46,7 @@ public class ActivationCommand extends JobCommand {
     Path dir = tenant.dir().resolve("activations");
     for (ActivationDefinition a : all) {
       SegmentDefinition segment = SegmentDefinition.load(tenant.dir().resolve("segments").resolve(a.segment() + ".yaml"));
-      if (!segment.segmentOn().equals(SegmentDefinition.UNIFIED_INDIVIDUAL)) {
+      if (!segment.segmentOn().equals(UnifiedModel.INDIVIDUAL)) {
         throw new ConfigException(a.file().toString(), "segment", "segment '" + a.segment() + "' is on "
             + segment.segmentOn() + "; activations send unified individuals");
       }

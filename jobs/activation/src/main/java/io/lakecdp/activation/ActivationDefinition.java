@@ -1,25 +1,20 @@
 package io.lakecdp.activation;
 
-import io.lakecdp.common.lake.InputFingerprint;
-import io.lakecdp.common.config.definition.InsightDefinition;
-import io.lakecdp.common.lake.TenantTables;
 import io.lakecdp.common.config.ConfigException;
 import io.lakecdp.common.config.ConfigFiles;
 import io.lakecdp.common.config.YamlNode;
+import io.lakecdp.common.config.definition.InsightDefinition;
+import io.lakecdp.common.lake.InputFingerprint;
+import io.lakecdp.common.lake.TenantTables;
 import io.lakecdp.common.model.DmoDefinition;
 import io.lakecdp.common.model.StandardModel;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URISyntaxException;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
-
-
 import java.util.ArrayList;
-
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;

@@ -1,6 +1,5 @@
 package io.lakecdp.activation;
 
-import io.lakecdp.common.lake.CommitKeys;
 import io.lakecdp.activation.ActivationDefinition.InsightField;
 import io.lakecdp.activation.ActivationDefinition.RelatedAggregate;
 import io.lakecdp.activation.ActivationDefinition.UnifiedField;
@@ -10,6 +9,7 @@ import io.lakecdp.common.job.JobContext;
 import io.lakecdp.common.job.JobFailedException;
 import io.lakecdp.common.job.JobResult;
 import io.lakecdp.common.job.Json;
+import io.lakecdp.common.lake.CommitKeys;
 import io.lakecdp.common.lake.Lake;
 import io.lakecdp.common.lake.TenantTables;
 import io.lakecdp.common.model.DataModel;

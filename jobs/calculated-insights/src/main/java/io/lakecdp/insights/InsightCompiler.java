@@ -1,11 +1,11 @@
 package io.lakecdp.insights;
 
-import io.lakecdp.common.lake.InputFingerprint;
-import io.lakecdp.common.config.definition.InsightDefinition;
-import io.lakecdp.common.model.UnifiedModel;
 import io.lakecdp.common.config.ConfigException;
+import io.lakecdp.common.config.definition.InsightDefinition;
+import io.lakecdp.common.lake.InputFingerprint;
 import io.lakecdp.common.lake.TenantTables;
 import io.lakecdp.common.model.DmoDefinition;
+import io.lakecdp.common.model.UnifiedModel;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;

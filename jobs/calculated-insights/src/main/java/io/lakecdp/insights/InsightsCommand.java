@@ -1,9 +1,9 @@
 package io.lakecdp.insights;
 
-import io.lakecdp.common.config.definition.InsightDefinition;
 import io.lakecdp.common.config.ConfigException;
 import io.lakecdp.common.config.EnvConfig;
 import io.lakecdp.common.config.TenantConfig;
+import io.lakecdp.common.config.definition.InsightDefinition;
 import io.lakecdp.common.job.JobCommand;
 import io.lakecdp.common.job.JobContext;
 import io.lakecdp.common.job.JobMain;

@@ -1,9 +1,9 @@
 package io.lakecdp.insights;
 
-import io.lakecdp.common.lake.CommitKeys;
 import io.lakecdp.common.config.definition.InsightDefinition;
 import io.lakecdp.common.job.JobContext;
 import io.lakecdp.common.job.JobResult;
+import io.lakecdp.common.lake.CommitKeys;
 import io.lakecdp.common.lake.Lake;
 import io.lakecdp.common.model.DataModel;
 import java.util.LinkedHashMap;

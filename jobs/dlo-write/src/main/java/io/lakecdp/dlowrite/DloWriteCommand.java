@@ -1,6 +1,5 @@
 package io.lakecdp.dlowrite;
 
-import io.lakecdp.ingest.StreamResult;
 import io.lakecdp.common.config.ConfigException;
 import io.lakecdp.common.config.DataStream;
 import io.lakecdp.common.config.EnvConfig;
@@ -8,6 +7,7 @@ import io.lakecdp.common.config.TenantConfig;
 import io.lakecdp.common.job.JobCommand;
 import io.lakecdp.common.job.JobContext;
 import io.lakecdp.common.job.JobResult;
+import io.lakecdp.ingest.StreamResult;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;

@@ -1,10 +1,10 @@
 package io.lakecdp.dlowrite;
 
-import io.lakecdp.ingest.StreamResult;
-import io.lakecdp.ingest.StreamIngest;
 import io.lakecdp.common.config.DataStream;
 import io.lakecdp.common.job.InvalidInputException;
 import io.lakecdp.common.job.JobContext;
+import io.lakecdp.ingest.StreamIngest;
+import io.lakecdp.ingest.StreamResult;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;

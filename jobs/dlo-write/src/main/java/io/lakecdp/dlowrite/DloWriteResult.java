@@ -1,7 +1,7 @@
 package io.lakecdp.dlowrite;
 
-import io.lakecdp.ingest.StreamResult;
 import io.lakecdp.common.job.JobResult;
+import io.lakecdp.ingest.StreamResult;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

@@ -1,8 +1,8 @@
 package io.lakecdp.dlowrite;
 
-import io.lakecdp.common.lake.CommitKeys;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.lakecdp.common.lake.CommitKeys;
 import io.lakecdp.common.testing.IcebergTables;
 import io.lakecdp.common.testing.JobRun;
 import io.lakecdp.common.testing.TestConf;

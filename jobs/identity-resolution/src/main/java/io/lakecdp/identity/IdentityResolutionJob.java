@@ -1,10 +1,10 @@
 package io.lakecdp.identity;
 
-import io.lakecdp.common.lake.InputFingerprint;
-import io.lakecdp.common.lake.CommitKeys;
 import io.lakecdp.common.config.DmoMapping;
 import io.lakecdp.common.job.JobContext;
 import io.lakecdp.common.job.JobResult;
+import io.lakecdp.common.lake.CommitKeys;
+import io.lakecdp.common.lake.InputFingerprint;
 import io.lakecdp.common.lake.Lake;
 import io.lakecdp.common.lake.TenantTables;
 import io.lakecdp.common.model.DataModel;

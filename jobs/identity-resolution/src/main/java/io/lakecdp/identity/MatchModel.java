@@ -1,10 +1,10 @@
 package io.lakecdp.identity;
 
-import io.lakecdp.common.lake.InputFingerprint;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lakecdp.common.job.Json;
+import io.lakecdp.common.lake.InputFingerprint;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

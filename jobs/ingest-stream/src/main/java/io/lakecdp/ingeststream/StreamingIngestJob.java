@@ -1,12 +1,12 @@
 package io.lakecdp.ingeststream;
 
-import io.lakecdp.common.lake.CommitKeys;
 import io.lakecdp.common.config.DataStream;
 import io.lakecdp.common.config.StreamingSource;
 import io.lakecdp.common.job.InvalidInputException;
 import io.lakecdp.common.job.JobContext;
 import io.lakecdp.common.job.JobFailedException;
 import io.lakecdp.common.job.JobResult;
+import io.lakecdp.common.lake.CommitKeys;
 import io.lakecdp.common.lake.Lake;
 import io.lakecdp.ingest.LandingFile;
 import io.lakecdp.ingest.StreamIngest;

@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lakecdp.common.testing.JobRun;
-import io.lakecdp.testsupport.KafkaBroker;
 import io.lakecdp.common.testing.TestConf;
 import io.lakecdp.common.testing.TestSpark;
 import io.lakecdp.dlowrite.DloWriteCommand;
+import io.lakecdp.testsupport.KafkaBroker;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,13 +1,13 @@
 package io.lakecdp.segmentation;
 
-import io.lakecdp.common.config.definition.SegmentDefinition;
-import io.lakecdp.common.config.definition.Op;
-import io.lakecdp.common.config.definition.Node;
-import io.lakecdp.common.model.UnifiedModel;
 import io.lakecdp.common.config.ConfigException;
+import io.lakecdp.common.config.definition.Node;
+import io.lakecdp.common.config.definition.Op;
+import io.lakecdp.common.config.definition.SegmentDefinition;
 import io.lakecdp.common.lake.TenantTables;
 import io.lakecdp.common.model.DataModel;
 import io.lakecdp.common.model.DmoDefinition;
+import io.lakecdp.common.model.UnifiedModel;
 import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -132,7 +132,7 @@ final class SegmentCompiler {
 
   /** The segment-on object with its member id. */
   private Dataset<Row> base(String on) {
-    if (on.equals(SegmentDefinition.UNIFIED_INDIVIDUAL)) {
+    if (on.equals(UnifiedModel.INDIVIDUAL)) {
       return spark.table(tables.unifiedIndividual()).withColumn(MEMBER, functions.col("unified_id"));
     }
     return model.dmo(SegmentDefinition.INDIVIDUAL).withColumn(MEMBER, functions.col("Id"));
@@ -221,9 +221,9 @@ final class SegmentCompiler {
    */
   private List<String> relatedFields(SegmentDefinition s, Node.Related r) {
     String file = s.file().toString();
-    String unified = UNIFIED_RELATED.get(r.object());
+    String unified = UnifiedModel.CONTACT_POINTS.get(r.object());
     if (unified != null) {
-      if (!s.segmentOn().equals(SegmentDefinition.UNIFIED_INDIVIDUAL) || !spark.catalog().tableExists(tables.unified(unified))) {
+      if (!s.segmentOn().equals(UnifiedModel.INDIVIDUAL) || !spark.catalog().tableExists(tables.unified(unified))) {
         throw new ConfigException(file, r.path() + ".object", r.object() + " exists once identity resolution has run"
             + " (segments on " + s.segmentOn() + " cannot use it)");
       }
@@ -232,7 +232,7 @@ final class SegmentCompiler {
     DmoDefinition def = dmos.get(r.object());
     if (def == null) {
       throw new ConfigException(file, r.path() + ".object", "unknown object '" + r.object() + "' (DMOs: "
-          + String.join(", ", dmos.keySet()) + "; unified: " + String.join(", ", new java.util.TreeSet<>(UNIFIED_RELATED.keySet())) + ")");
+          + String.join(", ", dmos.keySet()) + "; unified: " + String.join(", ", new java.util.TreeSet<>(UnifiedModel.CONTACT_POINTS.keySet())) + ")");
     }
     if (!def.fields().containsKey("PartyId")) {
       throw new ConfigException(file, r.path() + ".object", "'" + r.object()
@@ -241,13 +241,8 @@ final class SegmentCompiler {
     return new ArrayList<>(def.fields().keySet());
   }
 
-  /** Unified tables segments can relate to (the contact points), named as in insights' SQL. */
-  static final Map<String, String> UNIFIED_RELATED = UnifiedModel.VIEWS.entrySet().stream()
-      .filter(e -> e.getKey().startsWith("UnifiedContactPoint"))
-      .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
-
   private static String memberKeyOfInsights(String segmentOn) {
-    return segmentOn.equals(SegmentDefinition.UNIFIED_INDIVIDUAL) ? "unified_id" : "individual_id";
+    return segmentOn.equals(UnifiedModel.INDIVIDUAL) ? "unified_id" : "individual_id";
   }
 
   /** One pass over a related object: every related condition on it, aggregated per member. */
@@ -272,9 +267,9 @@ final class SegmentCompiler {
 
   private Dataset<Row> relatedAggregates(String on, String object, List<Node.Related> leaves, Dataset<Row> candidates) {
     Dataset<Row> rows;
-    if (UNIFIED_RELATED.containsKey(object)) {
-      rows = spark.table(tables.unified(UNIFIED_RELATED.get(object))).withColumn(MEMBER, functions.col("unified_id"));
-    } else if (on.equals(SegmentDefinition.UNIFIED_INDIVIDUAL)) {
+    if (UnifiedModel.CONTACT_POINTS.containsKey(object)) {
+      rows = spark.table(tables.unified(UnifiedModel.CONTACT_POINTS.get(object))).withColumn(MEMBER, functions.col("unified_id"));
+    } else if (on.equals(UnifiedModel.INDIVIDUAL)) {
       rows = model.dmo(object);
       Dataset<Row> link = spark.table(tables.unifiedLink())
           .select(functions.col("individual_id").as("_party"), functions.col("unified_id").as(MEMBER));

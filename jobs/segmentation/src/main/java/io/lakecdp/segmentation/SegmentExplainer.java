@@ -1,7 +1,7 @@
 package io.lakecdp.segmentation;
 
-import io.lakecdp.common.config.definition.SegmentDefinition;
 import io.lakecdp.common.config.definition.Node;
+import io.lakecdp.common.config.definition.SegmentDefinition;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,10 +1,10 @@
 package io.lakecdp.segmentation;
 
-import io.lakecdp.common.config.definition.Waterfall;
-import io.lakecdp.common.config.definition.SegmentDefinition;
 import io.lakecdp.common.config.ConfigException;
 import io.lakecdp.common.config.EnvConfig;
 import io.lakecdp.common.config.TenantConfig;
+import io.lakecdp.common.config.definition.SegmentDefinition;
+import io.lakecdp.common.config.definition.Waterfall;
 import io.lakecdp.common.job.JobCommand;
 import io.lakecdp.common.job.JobContext;
 import io.lakecdp.common.job.JobMain;

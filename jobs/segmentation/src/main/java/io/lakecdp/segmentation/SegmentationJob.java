@@ -1,15 +1,16 @@
 package io.lakecdp.segmentation;
 
-import io.lakecdp.common.lake.CommitKeys;
-import io.lakecdp.common.config.definition.Waterfall;
-import io.lakecdp.common.config.definition.SegmentDefinition;
-import io.lakecdp.common.config.definition.Node;
 import io.lakecdp.common.config.ConfigException;
+import io.lakecdp.common.config.definition.Node;
+import io.lakecdp.common.config.definition.SegmentDefinition;
+import io.lakecdp.common.config.definition.Waterfall;
 import io.lakecdp.common.job.JobContext;
 import io.lakecdp.common.job.JobResult;
+import io.lakecdp.common.lake.CommitKeys;
 import io.lakecdp.common.lake.Lake;
 import io.lakecdp.common.lake.TenantTables;
 import io.lakecdp.common.model.DataModel;
+import io.lakecdp.common.model.UnifiedModel;
 import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -88,7 +89,7 @@ public final class SegmentationJob {
   /** @param prune leave out members that cannot qualify (see {@link SegmentCompiler#compile(List, boolean)}) */
   Computed compute(List<String> ids, boolean prune) {
     List<String> order = dependencyOrder(ids);
-    String on = unifiedAvailable() ? SegmentDefinition.UNIFIED_INDIVIDUAL : SegmentDefinition.INDIVIDUAL;
+    String on = unifiedAvailable() ? UnifiedModel.INDIVIDUAL : SegmentDefinition.INDIVIDUAL;
     DataModel model = new DataModel(spark, ctx.tenant(), tables);
     Map<String, Dataset<Row>> memberships = new LinkedHashMap<>();
     Map<String, SegmentCompiler.Compiled> compiled = new LinkedHashMap<>();

@@ -1,13 +1,13 @@
 package io.lakecdp.segmentation;
 
-import io.lakecdp.common.config.definition.Waterfall;
-import io.lakecdp.common.config.definition.SegmentDefinition;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lakecdp.common.config.EnvConfig;
 import io.lakecdp.common.config.TenantConfig;
+import io.lakecdp.common.config.definition.SegmentDefinition;
+import io.lakecdp.common.config.definition.Waterfall;
 import io.lakecdp.common.job.JobContext;
 import io.lakecdp.common.testing.JobRun;
 import io.lakecdp.common.testing.TestConf;

@@ -1,9 +1,9 @@
 package io.lakecdp.common.config.definition;
 
-import io.lakecdp.common.model.UnifiedModel;
 import io.lakecdp.common.config.ConfigException;
 import io.lakecdp.common.config.ConfigFiles;
 import io.lakecdp.common.config.YamlNode;
+import io.lakecdp.common.model.UnifiedModel;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,7 +17,6 @@ import java.util.Set;
  */
 public record SegmentDefinition(String id, Path file, String name, String segmentOn, Node include, Node exclude,
     double holdoutPercent) {
-  public static final String UNIFIED_INDIVIDUAL = UnifiedModel.INDIVIDUAL;
   public static final String INDIVIDUAL = "Individual";
   private static final Set<String> KEYS = Set.of("name", "description", "segmentOn", "include", "exclude",
       "holdoutPercent");
@@ -34,8 +33,8 @@ public record SegmentDefinition(String id, Path file, String name, String segmen
           + "' (the file name) must be lower case letters, digits and _ and start with a letter");
     }
     YamlNode root = YamlNode.load(file).allowOnly(KEYS);
-    String segmentOn = root.get("segmentOn").asString(UNIFIED_INDIVIDUAL);
-    if (!segmentOn.equals(UNIFIED_INDIVIDUAL) && !segmentOn.equals(INDIVIDUAL)) {
+    String segmentOn = root.get("segmentOn").asString(UnifiedModel.INDIVIDUAL);
+    if (!segmentOn.equals(UnifiedModel.INDIVIDUAL) && !segmentOn.equals(INDIVIDUAL)) {
       throw root.get("segmentOn").error("segments are on UnifiedIndividual or Individual, not '" + segmentOn + "'");
     }
     double holdout = root.get("holdoutPercent").isMissing() ? 0 : percent(root.get("holdoutPercent"));

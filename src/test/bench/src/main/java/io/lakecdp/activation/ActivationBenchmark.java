@@ -1,12 +1,12 @@
 package io.lakecdp.activation;
 
-import io.lakecdp.bench.Stopwatch;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.lakecdp.bench.Stopwatch;
 import io.lakecdp.common.config.EnvConfig;
 import io.lakecdp.common.job.JobMain;
 import io.lakecdp.common.job.Json;
-import io.lakecdp.testsupport.S3MockServer;
 import io.lakecdp.common.spark.SparkSessions;
+import io.lakecdp.testsupport.S3MockServer;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
