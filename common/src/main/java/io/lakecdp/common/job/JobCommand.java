@@ -76,7 +76,7 @@ public abstract class JobCommand implements Callable<Integer> {
     } catch (ConfigException e) {
       spec.commandLine().getErr().println("ERROR " + e.getMessage());
       finish(out, new RunSummary(jobName(), tenant, id, start, System.currentTimeMillis(), "invalid_config",
-          ExitCodes.INVALID_INPUT, e.getMessage(), 0, 0, 0, Map.of(), Map.of()));
+          ExitCodes.INVALID_INPUT, e.getMessage(), null, 0, 0, 0, Map.of(), Map.of()));
       return ExitCodes.INVALID_INPUT;
     }
     LOG.info("Starting {} for tenant {} (run id {}, env {}, conf {})", jobName(), tenant, id, env, confDir);
@@ -117,15 +117,25 @@ public abstract class JobCommand implements Callable<Integer> {
     telemetry.detach();
     Map<String, Object> details = result == null ? new LinkedHashMap<>() : result.details();
     RunSummary summary = new RunSummary(jobName(), tenant, id, start, System.currentTimeMillis(), status, code,
-        error, result == null ? 0 : result.rowsIn(), result == null ? 0 : result.rowsOut(),
+        error, result == null || code != ExitCodes.OK ? null : result.skipReason(), result == null ? 0 : result.rowsIn(), result == null ? 0 : result.rowsOut(),
         result == null ? 0 : result.rowsQuarantined(), telemetry.snapshot(), details);
-    try {
-      JobRunRecorder.record(spark, ctx.tables(), summary);
-    } catch (RuntimeException e) {
-      LOG.warn("Could not append to {}: {}", ctx.tables().jobRuns(), e.getMessage());
+    if (recordsRun()) {
+      try {
+        JobRunRecorder.record(spark, ctx.tables(), summary);
+      } catch (RuntimeException e) {
+        LOG.warn("Could not append to {}: {}", ctx.tables().jobRuns(), e.getMessage());
+      }
     }
     finish(out, summary);
     return code;
+  }
+
+  /**
+   * Whether the run appends its row to {@code <tenant>_ops.job_runs}; read-only commands (inspect, report) write
+   * nothing to the lake and say no.
+   */
+  protected boolean recordsRun() {
+    return true;
   }
 
   /** The environment as the run sees it, sorted, with anything that looks like a secret masked. */

@@ -3,9 +3,12 @@ package io.lakecdp.common.job;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** The outcome of one job run: the {@code job_runs} row and the JSON line a run ends with. */
+/**
+ * The outcome of one job run: the {@code job_runs} row and the JSON line a run ends with. {@code skipped} (null when
+ * the job did work) says why a run found nothing to do; the pipeline prints it.
+ */
 public record RunSummary(String job, String tenant, String runId, long startedAtMs, long endedAtMs,
-    String status, int exitCode, String error, long rowsIn, long rowsOut, long rowsQuarantined,
+    String status, int exitCode, String error, String skipped, long rowsIn, long rowsOut, long rowsQuarantined,
     Map<String, Long> metrics, Map<String, Object> details) {
 
   public String toJson() {
@@ -22,6 +25,9 @@ public record RunSummary(String job, String tenant, String runId, long startedAt
     m.put("rows_quarantined", rowsQuarantined);
     if (error != null) {
       m.put("error", error);
+    }
+    if (skipped != null) {
+      m.put("skipped", skipped);
     }
     m.put("metrics", metrics);
     m.put("details", details);

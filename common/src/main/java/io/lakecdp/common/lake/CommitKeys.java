@@ -23,8 +23,13 @@ public final class CommitKeys {
   public static final String STREAM_BATCH_NUMBER = "lakecdp.stream-batch-number";
   /** Summary (segmentation): the snapshot of {@code membership_latest} a publish replaced. */
   public static final String PREVIOUS_SNAPSHOT = "lakecdp.previous-snapshot";
-  /** Summary (segmentation): the segments a publish wrote. */
+  /**
+   * Summary (segmentation): the segments a publish wrote; {@code lakecdp.inputs.<segment>} holds each one's
+   * fingerprint.
+   */
   public static final String SEGMENTS = "lakecdp.segments";
+  /** Summary (segmentation): the segments of a publish left as they were (inputs unchanged). */
+  public static final String SEGMENTS_SKIPPED = "lakecdp.segments-skipped";
   /** Table property (DLO): the primary key fields. */
   public static final String PRIMARY_KEY = "lakecdp.primary-key";
   /** Table property (DLO): the refresh mode. */

@@ -23,7 +23,9 @@ import picocli.CommandLine.Option;
         "written to a staging folder, copied with Hadoop DistCp to <target>/<run-id>/, and a _manifest.json (files,",
         "rows, SHA-256 checksums) is written last: a reader that sees it knows the export is complete. Holdout",
         "members are never sent. Each run is recorded in <tenant>_act.activation_runs; rerunning a run id that",
-        "delivered does nothing. Exit 2 on a bad definition before any work; exit 1 if a delivery fails."})
+        "delivered does nothing, and an activation whose segment membership, attribute sources and definition are",
+        "those of its last delivery is skipped (--force sends anyway). Exit 2 on a bad definition before any work;",
+        "exit 1 if a delivery fails."})
 public class ActivationCommand extends JobCommand {
   @Option(names = "--activation", split = ",", paramLabel = "ID",
       description = "Only these activations (default: every activation of the tenant).")
@@ -32,6 +34,10 @@ public class ActivationCommand extends JobCommand {
   @Option(names = "--staging", paramLabel = "URI",
       description = "Where exports are staged before the copy (default: <warehouse>/_staging/activation).")
   String staging;
+
+  @Option(names = "--force", description = "Deliver even when the segment membership, the attribute sources and the "
+      + "definition are those of the last delivery (default: such an activation is skipped).")
+  boolean force;
 
   private List<ActivationDefinition> activations;
 
@@ -68,7 +74,7 @@ public class ActivationCommand extends JobCommand {
 
   @Override
   protected JobResult execute(JobContext ctx) {
-    return new ActivationJob(ctx, activations, staging).run();
+    return new ActivationJob(ctx, activations, staging, force).run();
   }
 
   public static void main(String[] args) {

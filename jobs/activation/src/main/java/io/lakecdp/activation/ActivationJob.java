@@ -10,7 +10,9 @@ import io.lakecdp.common.job.JobFailedException;
 import io.lakecdp.common.job.JobResult;
 import io.lakecdp.common.job.Json;
 import io.lakecdp.common.lake.CommitKeys;
+import io.lakecdp.common.lake.InputFingerprint;
 import io.lakecdp.common.lake.Lake;
+import io.lakecdp.common.lake.PlanInputs;
 import io.lakecdp.common.lake.TenantTables;
 import io.lakecdp.common.model.DataModel;
 import java.io.IOException;
@@ -21,8 +23,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.iceberg.Snapshot;
 import org.apache.spark.sql.AnalysisException;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -52,7 +56,7 @@ public final class ActivationJob {
   private static final StructType RUNS = StructType.fromDDL("activation_id STRING, run_id STRING, segment_id STRING, "
       + "refresh STRING, status STRING, target STRING, rows BIGINT, removals BIGINT, files INT, bytes BIGINT, "
       + "skipped_consent BIGINT, skipped_no_contact_point BIGINT, holdout BIGINT, definition_hash STRING, "
-      + "duration_ms BIGINT, started_at TIMESTAMP, error STRING");
+      + "duration_ms BIGINT, started_at TIMESTAMP, error STRING, input_fingerprint STRING");
 
   private final JobContext ctx;
   private final SparkSession spark;
@@ -60,8 +64,14 @@ public final class ActivationJob {
   private final TenantTables tables;
   private final List<ActivationDefinition> activations;
   private final String stagingRoot;
+  private final boolean force;
 
   public ActivationJob(JobContext ctx, List<ActivationDefinition> activations, String stagingRoot) {
+    this(ctx, activations, stagingRoot, false);
+  }
+
+  /** @param force deliver even when nothing changed since the last delivery */
+  public ActivationJob(JobContext ctx, List<ActivationDefinition> activations, String stagingRoot, boolean force) {
     this.ctx = ctx;
     this.spark = ctx.spark();
     this.lake = ctx.lake();
@@ -69,14 +79,23 @@ public final class ActivationJob {
     this.activations = List.copyOf(activations);
     this.stagingRoot = stagingRoot != null ? stagingRoot
         : ctx.env().warehouse().replaceAll("/+$", "") + "/_staging/activation";
+    this.force = force;
   }
 
   /** What one activation run did. */
   public record Outcome(String id, String status, String refresh, long rows, long removals, int files, long bytes,
-      long skippedConsent, long skippedNoContactPoint, long holdout, String delivery, Map<String, Long> stageMs) {
+      long skippedConsent, long skippedNoContactPoint, long holdout, String delivery, Map<String, Long> stageMs,
+      String inputFingerprint) {
+    static Outcome skipped(String id, String inputFingerprint) {
+      return new Outcome(id, "skipped", null, 0, 0, 0, 0, 0, 0, 0, null, Map.of(), inputFingerprint);
+    }
+
     Map<String, Object> toMap() {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("status", status);
+      if (status.equals("skipped")) {
+        m.put("skipped", "segment membership, attribute sources and definition unchanged since the last delivery");
+      }
       m.put("refresh", refresh);
       m.put("rows", rows);
       m.put("removals", removals);
@@ -87,6 +106,7 @@ public final class ActivationJob {
       m.put("holdout", holdout);
       m.put("delivery", delivery);
       m.put("stage_ms", stageMs);
+      m.put("input_fingerprint", inputFingerprint);
       return m;
     }
   }
@@ -100,6 +120,7 @@ public final class ActivationJob {
     long members = 0;
     List<String> failures = new ArrayList<>();
     int i = 0;
+    int skipped = 0;
     for (ActivationDefinition a : activations) {
       i++;
       LOG.info("[{}/{}] activation {}: segment {} -> {} ({}{}, {})", i, activations.size(), a.id(), a.segment(), a.target(),
@@ -108,16 +129,18 @@ public final class ActivationJob {
       try {
         Outcome o = activate(a, start);
         details.put(a.id(), o.toMap());
+        skipped += o.status().equals("skipped") ? 1 : 0;
         rows += o.rows() + o.removals();
         members += o.rows();
       } catch (Delivery.DeliveryException | InvalidInputException e) {
         LOG.error("Activation {} failed: {}", a.id(), e.getMessage());
-        recordRun(a, "failed", null, 0, 0, 0, 0, 0, 0, 0, start, e.getMessage());
+        recordRun(a, "failed", null, 0, 0, 0, 0, 0, 0, 0, start, e.getMessage(), null);
         details.put(a.id(), Map.of("status", "failed", "error", e.getMessage()));
         failures.add(a.id() + ": " + e.getMessage());
       }
     }
-    JobResult result = JobResult.of(members, rows, details);
+    JobResult result = skipped == activations.size() ? JobResult.skipped(JobResult.INPUTS_UNCHANGED, details)
+        : JobResult.of(members, rows, details);
     if (!failures.isEmpty()) {
       throw new JobFailedException(failures.size() + " of " + activations.size() + " activation(s) failed: "
           + String.join("; ", failures), result);
@@ -156,7 +179,7 @@ public final class ActivationJob {
         .and(functions.col("run_id").equalTo(ctx.runId())).and(functions.col("status").equalTo("succeeded")));
     if (!done.isEmpty()) {
       LOG.info("Activation {}: run {} already delivered; nothing to do", a.id(), ctx.runId());
-      return new Outcome(a.id(), "already_delivered", null, 0, 0, 0, 0, 0, 0, 0, null, Map.of());
+      return new Outcome(a.id(), "already_delivered", null, 0, 0, 0, 0, 0, 0, 0, null, Map.of(), null);
     }
     Map<String, Long> stages = new LinkedHashMap<>();
     long t = System.currentTimeMillis();
@@ -168,9 +191,17 @@ public final class ActivationJob {
     Delivery delivery = new Delivery(spark.sparkContext().hadoopConfiguration());
     String stateTable = tables.act("delivered_" + a.id());
 
+    requirePublished(a);
+    Dataset<Row> selection = selection(a);
+    String fingerprint = fingerprint(a, selection);
+    if (!force && fingerprint.equals(lastFingerprint(a))) {
+      LOG.info("Activation {}: segment membership, attribute sources and definition unchanged since the last delivery "
+          + "({}): skipped (--force sends anyway)", a.id(), fingerprint);
+      return Outcome.skipped(a.id(), fingerprint);
+    }
     String refresh = refreshFor(a, stateTable);
     ctx.step("activation " + a.id() + ": selecting members");
-    Members m = members(a);
+    Members m = members(a, selection);
     Dataset<Row> current = m.export();
     try {
       long exported = m.exported();
@@ -253,13 +284,14 @@ public final class ActivationJob {
       }
       long bytes = files.stream().mapToLong(Delivery.StagedFile::bytes).sum();
       recordRun(a, "succeeded", refresh, rows, removals, files.size(), bytes, m.skippedConsent(),
-          m.skippedNoContactPoint(), m.holdout(), start, null);
+          m.skippedNoContactPoint(), m.holdout(), start, null, fingerprint);
       deleteQuietly(staging);
       stages.put("record", System.currentTimeMillis() - t);
       LOG.info("Activation {}: delivered {} rows and {} removals in {} file(s), {} bytes, to {} ({} ms)", a.id(), rows,
           removals, files.size(), bytes, runTarget, System.currentTimeMillis() - start);
       return new Outcome(a.id(), delivered ? "completed_earlier_delivery" : "delivered", refresh, rows, removals,
-          files.size(), bytes, m.skippedConsent(), m.skippedNoContactPoint(), m.holdout(), runTarget.toString(), stages);
+          files.size(), bytes, m.skippedConsent(), m.skippedNoContactPoint(), m.holdout(), runTarget.toString(), stages,
+          fingerprint);
     } finally {
       m.release();
     }
@@ -302,12 +334,40 @@ public final class ActivationJob {
 
   /** One pass: every non-holdout member with its attributes, contact points and consent flags, counted once. */
   Members members(ActivationDefinition a) {
-    String latest = tables.membershipLatest();
+    requirePublished(a);
+    return members(a, selection(a));
+  }
+
+  private void requirePublished(ActivationDefinition a) {
     String runs = tables.segmentRuns();
     if (!lake.exists(runs) || spark.table(runs).filter(functions.col("segment_id").equalTo(a.segment())).isEmpty()) {
       throw new InvalidInputException("segment " + a.segment() + " has not been published yet; run "
           + "'segmentation publish' for tenant " + ctx.tenant().name() + " first");
     }
+  }
+
+  /** {@link #selection}, persisted and counted. */
+  private Members members(ActivationDefinition a, Dataset<Row> selection) {
+    Dataset<Row> cached = selection.persist(StorageLevel.MEMORY_AND_DISK());
+    Row c = cached.agg(functions.count("*"), functions.count(functions.when(functions.col(OPTED_OUT), 1)),
+        functions.count(functions.when(functions.not(functions.col(OPTED_OUT))
+            .and(functions.not(functions.col(HAS_CONTACT_POINT))), 1))).first();
+    long holdout = spark.table(tables.membershipLatest()).filter(functions.col("segment_id").equalTo(a.segment())
+        .and(functions.col("holdout"))).count();
+    Dataset<Row> export = cached.filter(functions.not(functions.col(OPTED_OUT)).and(functions.col(HAS_CONTACT_POINT)))
+        .drop(OPTED_OUT, HAS_CONTACT_POINT);
+    long skippedConsent = c.getLong(1);
+    long skippedNoContact = c.getLong(2);
+    return new Members(export, cached, c.getLong(0) - skippedConsent - skippedNoContact, holdout, skippedConsent,
+        skippedNoContact);
+  }
+
+  /**
+   * Every non-holdout member of the segment with the activation's columns, row hash, opt-out and contact point flags:
+   * a lazy query (nothing is read yet).
+   */
+  private Dataset<Row> selection(ActivationDefinition a) {
+    String latest = tables.membershipLatest();
     Dataset<Row> inSegment = spark.table(latest).filter(functions.col("segment_id").equalTo(a.segment()));
     // membership_latest holds a member once per segment
     Dataset<Row> members = inSegment.filter(functions.not(functions.col("holdout")))
@@ -374,17 +434,45 @@ public final class ActivationJob {
         : functions.lit(0L).as(ROW_HASH));
     cols.add(optedOutFlag.as(OPTED_OUT));
     cols.add(hasContactPoint.as(HAS_CONTACT_POINT));
-    Dataset<Row> cached = frame.select(cols.toArray(new Column[0])).persist(StorageLevel.MEMORY_AND_DISK());
-    Row c = cached.agg(functions.count("*"), functions.count(functions.when(functions.col(OPTED_OUT), 1)),
-        functions.count(functions.when(functions.not(functions.col(OPTED_OUT))
-            .and(functions.not(functions.col(HAS_CONTACT_POINT))), 1))).first();
-    long holdout = inSegment.filter(functions.col("holdout")).count();
-    Dataset<Row> export = cached.filter(functions.not(functions.col(OPTED_OUT)).and(functions.col(HAS_CONTACT_POINT)))
-        .drop(OPTED_OUT, HAS_CONTACT_POINT);
-    long skippedConsent = c.getLong(1);
-    long skippedNoContact = c.getLong(2);
-    return new Members(export, cached, c.getLong(0) - skippedConsent - skippedNoContact, holdout, skippedConsent,
-        skippedNoContact);
+    return frame.select(cols.toArray(new Column[0]));
+  }
+
+  /**
+   * SHA-256 over what a delivery is made of: the definition (file content and resolved target) and the snapshot of
+   * every table the selection reads, where the membership table counts by the newest publish that wrote this
+   * activation's segment (publishes of other segments do not make it run; any other commit to it does).
+   */
+  private String fingerprint(ActivationDefinition a, Dataset<Row> selection) {
+    Map<String, String> inputs = new TreeMap<>(PlanInputs.of(selection));
+    String latest = tables.membershipLatest();
+    // Newest first: the publish that wrote the segment; a commit that is not a publish may have changed anything.
+    String published = null;
+    for (Snapshot s : lake.history(latest)) {
+      String written = s.summary().get(CommitKeys.SEGMENTS);
+      if (written == null || List.of(written.split(",")).contains(a.segment())) {
+        published = written == null ? null : String.valueOf(s.snapshotId());
+        break;
+      }
+    }
+    String segmentKey = null;
+    for (String table : inputs.keySet()) {
+      if (table.equals(latest) || table.endsWith("." + tables.namespace("seg") + "." + TenantTables.MEMBERSHIP_LATEST)) {
+        segmentKey = table;
+      }
+    }
+    if (segmentKey != null && published != null) {
+      inputs.put(segmentKey, "segment " + a.segment() + " published in snapshot " + published);
+    }
+    return InputFingerprint.sha256("definition " + a.definitionHash() + " target " + a.target() + "\n"
+        + PlanInputs.describe(inputs));
+  }
+
+  /** The fingerprint of the newest successful delivery of the activation, or null. */
+  private String lastFingerprint(ActivationDefinition a) {
+    List<Row> last = spark.table(tables.activationRuns())
+        .filter(functions.col("activation_id").equalTo(a.id()).and(functions.col("status").equalTo("succeeded")))
+        .orderBy(functions.col("started_at").desc()).select("input_fingerprint").limit(1).collectAsList();
+    return last.isEmpty() ? null : last.get(0).getString(0);
   }
 
   /** Members who opted out: an opt-out status on any contact point of a kind sent, or an opt-out event. */
@@ -551,13 +639,17 @@ public final class ActivationJob {
   private void ensureRunsTable() {
     spark.sql("CREATE TABLE IF NOT EXISTS " + tables.activationRuns() + " (" + RUNS.toDDL()
         + ") USING iceberg TBLPROPERTIES ('format-version'='2')");
+    // A table made before deliveries could be skipped gets the fingerprint column (older rows read null).
+    if (!List.of(spark.table(tables.activationRuns()).columns()).contains("input_fingerprint")) {
+      spark.sql("ALTER TABLE " + tables.activationRuns() + " ADD COLUMNS (input_fingerprint STRING)");
+    }
   }
 
   private void recordRun(ActivationDefinition a, String status, String refresh, long rows, long removals, int files,
-      long bytes, long consent, long noContact, long holdout, long start, String error) {
+      long bytes, long consent, long noContact, long holdout, long start, String error, String fingerprint) {
     Row row = RowFactory.create(a.id(), ctx.runId(), a.segment(), refresh, status, a.target(), rows, removals, files,
         bytes, consent, noContact, holdout, a.definitionHash(), System.currentTimeMillis() - start,
-        new Timestamp(start), error);
+        new Timestamp(start), error, fingerprint);
     try {
       lake.commitWith(Map.of(CommitKeys.RUN_ID, ctx.runId(), CommitKeys.JOB, ctx.job()), () -> {
         spark.createDataFrame(List.of(row), RUNS).writeTo(tables.activationRuns()).append();

@@ -347,11 +347,24 @@ class ActivationTest {
       assertEquals(Set.of("U01"), ids(readCsv(targets.resolve("incr/incr-2"), "removals")));
       assertEquals("incremental", manifest(targets.resolve("incr/incr-2")).get("refresh").asText());
 
+      // Nothing changed since incr-2: skipped, nothing delivered or recorded; --force delivers an empty change set.
+      long runsBefore = TestSpark.session().table(NS + "_act.activation_runs").count();
       JobRun third = run("incr-3");
       assertEquals(0, third.exitCode(), third.err());
-      JsonNode m = manifest(targets.resolve("incr/incr-3"));
+      assertEquals("skipped", third.summary().at("/details/vip_incr/status").asText());
+      assertEquals("inputs unchanged since the last successful run", third.summary().at("/skipped").asText());
+      assertFalse(Files.exists(targets.resolve("incr/incr-3")), "a skipped activation delivers nothing");
+      assertEquals(runsBefore, TestSpark.session().table(NS + "_act.activation_runs").count());
+      JobRun forced = run("incr-3f", "--force");
+      assertEquals(0, forced.exitCode(), forced.err());
+      assertTrue(forced.summary().at("/skipped").isMissingNode(), forced.out());
+      JsonNode m = manifest(targets.resolve("incr/incr-3f"));
       assertEquals(0, m.get("rows").asLong());
       assertEquals(0, m.get("removals").asLong());
+      // A publish of the segment (a membership commit) makes it run again.
+      writeSegment("vip", members);
+      JobRun republished = run("incr-3p");
+      assertEquals("delivered", republished.summary().at("/details/vip_incr/status").asText(), republished.out());
 
       activation("vip_incr", target("incr"), "refresh: incremental\ndescription: changed definition\n");
       JobRun fourth = run("incr-4");

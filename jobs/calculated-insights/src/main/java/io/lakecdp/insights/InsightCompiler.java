@@ -3,6 +3,7 @@ package io.lakecdp.insights;
 import io.lakecdp.common.config.ConfigException;
 import io.lakecdp.common.config.definition.InsightDefinition;
 import io.lakecdp.common.lake.InputFingerprint;
+import io.lakecdp.common.lake.PlanInputs;
 import io.lakecdp.common.lake.TenantTables;
 import io.lakecdp.common.model.DmoDefinition;
 import io.lakecdp.common.model.UnifiedModel;
@@ -22,7 +23,6 @@ import org.apache.spark.sql.catalyst.expressions.NamedExpression;
 import org.apache.spark.sql.catalyst.expressions.aggregate.AggregateExpression;
 import org.apache.spark.sql.catalyst.plans.logical.Aggregate;
 import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
-import org.apache.spark.sql.execution.datasources.v2.DataSourceV2Relation;
 import scala.collection.JavaConverters;
 
 /**
@@ -104,27 +104,7 @@ public final class InsightCompiler {
 
   /** Every Iceberg table the analyzed query reads, with the snapshot it reads ("none" for an empty table). */
   public static String inputs(Dataset<Row> df, String sql) {
-    TreeSet<String> out = new TreeSet<>();
-    collectInputs(df.queryExecution().analyzed(), out);
-    return String.join(";", out) + ";sql=" + InputFingerprint.sha256(sql);
-  }
-
-  private static void collectInputs(LogicalPlan plan, TreeSet<String> out) {
-    if (plan instanceof DataSourceV2Relation rel) {
-      String snapshot = "none";
-      if (rel.table() instanceof org.apache.iceberg.spark.source.SparkTable st) {
-        org.apache.iceberg.Snapshot s = st.snapshotId() != null ? st.table().snapshot(st.snapshotId())
-            : st.table().currentSnapshot();
-        snapshot = s == null ? "none" : String.valueOf(s.snapshotId());
-      }
-      out.add(rel.table().name() + "=" + snapshot);
-    }
-    for (LogicalPlan child : JavaConverters.seqAsJavaList(plan.children())) {
-      collectInputs(child, out);
-    }
-    for (LogicalPlan sub : JavaConverters.seqAsJavaList(plan.subqueries())) {
-      collectInputs(sub, out);
-    }
+    return PlanInputs.describe(PlanInputs.of(df)) + "sql=" + InputFingerprint.sha256(sql);
   }
 
   private static Aggregate firstAggregate(LogicalPlan plan) {

@@ -4,6 +4,7 @@ import io.lakecdp.common.config.definition.InsightDefinition;
 import io.lakecdp.common.job.JobContext;
 import io.lakecdp.common.job.JobResult;
 import io.lakecdp.common.lake.CommitKeys;
+import io.lakecdp.common.lake.InputFingerprint;
 import io.lakecdp.common.lake.Lake;
 import io.lakecdp.common.model.DataModel;
 import java.util.LinkedHashMap;
@@ -45,6 +46,11 @@ public final class InsightsJob {
     }
 
     @Override
+    public String skipReason() {
+      return computed == 0 && skipped > 0 ? JobResult.INPUTS_UNCHANGED : null;
+    }
+
+    @Override
     public Map<String, Object> details() {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("computed", computed);
@@ -80,6 +86,7 @@ public final class InsightsJob {
       if (last != null && inputs.equals(last.summary().get(CommitKeys.INPUTS))) {
         LOG.info("Insight {}: inputs unchanged since run {}, skipped", insight.name(), last.summary().get(CommitKeys.RUN_ID));
         r.put("status", "skipped: inputs unchanged since the last successful run");
+        r.put("input_fingerprint", InputFingerprint.sha256(inputs));
         skipped++;
       } else {
         ctx.step("insight " + insight.name());

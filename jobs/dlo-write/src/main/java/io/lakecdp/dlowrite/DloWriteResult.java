@@ -23,6 +23,13 @@ public record DloWriteResult(List<StreamResult> streams) implements JobResult {
     return streams.stream().mapToLong(StreamResult::rowsQuarantined).sum();
   }
 
+  /** Skipped when every stream was already up to date: no new landing files anywhere. */
+  @Override
+  public String skipReason() {
+    return !streams.isEmpty() && streams.stream().allMatch(s -> s.status().equals("up_to_date"))
+        ? "no new landing files" : null;
+  }
+
   public List<StreamResult> failed() {
     return streams.stream().filter(s -> s.error() != null).toList();
   }

@@ -69,9 +69,14 @@ public final class IdentityResolutionJob {
     }
 
     @Override
+    public String skipReason() {
+      return skipped ? JobResult.INPUTS_UNCHANGED : null;
+    }
+
+    @Override
     public Map<String, Object> details() {
       Map<String, Object> m = new LinkedHashMap<>();
-      m.put("skipped", skipped ? "inputs unchanged since the last successful run" : null);
+      m.put("skipped", skipReason());
       m.put("source_profiles", sourceProfiles);
       m.put("unified_profiles", unifiedProfiles);
       m.put("consolidation_rate", sourceProfiles == 0 ? 0.0 : 1.0 - (double) unifiedProfiles / sourceProfiles);

@@ -26,6 +26,12 @@ public class InspectCommand extends JobCommand {
           + "when they differ: did two runs over the same input resolve identically (e.g. a cluster and a local run)?")
   String otherTenant;
 
+  /** Read-only: not even a job_runs row. */
+  @Override
+  protected boolean recordsRun() {
+    return false;
+  }
+
   @Override
   protected String jobName() {
     return "inspect";

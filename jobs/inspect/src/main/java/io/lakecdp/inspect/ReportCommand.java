@@ -40,6 +40,12 @@ public class ReportCommand extends JobCommand {
   @Option(names = "--out", paramLabel = "FILE", description = "Where to write the page (default: reports/<tenant>.html).")
   Path out;
 
+  /** Read-only: not even a job_runs row. */
+  @Override
+  protected boolean recordsRun() {
+    return false;
+  }
+
   @Override
   protected String jobName() {
     return "report";

@@ -84,10 +84,15 @@ public abstract class SegmentationCommand extends JobCommand {
           "Compute segments of conf/tenants/<tenant>/segments/<id>.yaml (all, or those named) in one job and publish",
           "them: <tenant>_seg.membership_latest (each segment's rows replaced atomically), membership_history",
           "(added/removed per publish) and segment_runs. Waterfalls (conf/tenants/<tenant>/waterfalls/*.yaml) keep a",
-          "member only in the first of their segments; holdoutPercent marks a deterministic control group."})
+          "member only in the first of their segments; holdoutPercent marks a deterministic control group. A segment",
+          "whose definition, input snapshots and window bounds are those of its last publish is skipped."})
   public static final class PublishCommand extends SegmentationCommand {
     @Option(names = "--segment", split = ",", paramLabel = "ID", description = "Only these segments (default: all).")
     List<String> only;
+
+    @Option(names = "--force", description = "Publish every segment even when its definition, the snapshots it reads "
+        + "and its window bounds are those of its last publish (default: such segments are skipped).")
+    boolean force;
 
     @Override
     protected String jobName() {
@@ -105,7 +110,7 @@ public abstract class SegmentationCommand extends JobCommand {
       if (ids.isEmpty()) {
         return new SegmentationJob.Result(ctx.runId(), Map.of(), 0);
       }
-      return job(ctx).publish(ids);
+      return job(ctx).publish(ids, force);
     }
   }
 

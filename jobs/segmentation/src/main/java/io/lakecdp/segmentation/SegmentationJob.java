@@ -2,12 +2,15 @@ package io.lakecdp.segmentation;
 
 import io.lakecdp.common.config.ConfigException;
 import io.lakecdp.common.config.definition.Node;
+import io.lakecdp.common.config.definition.Op;
 import io.lakecdp.common.config.definition.SegmentDefinition;
 import io.lakecdp.common.config.definition.Waterfall;
 import io.lakecdp.common.job.JobContext;
 import io.lakecdp.common.job.JobResult;
 import io.lakecdp.common.lake.CommitKeys;
+import io.lakecdp.common.lake.InputFingerprint;
 import io.lakecdp.common.lake.Lake;
+import io.lakecdp.common.lake.PlanInputs;
 import io.lakecdp.common.lake.TenantTables;
 import io.lakecdp.common.model.DataModel;
 import io.lakecdp.common.model.UnifiedModel;
@@ -58,7 +61,17 @@ public final class SegmentationJob {
     this.asOf = asOf;
   }
 
-  public record Result(String publishId, Map<String, Map<String, Object>> segments, long members) implements JobResult {
+  /** @param skipped every segment was unchanged: nothing was written */
+  public record Result(String publishId, Map<String, Map<String, Object>> segments, long members, boolean skipped)
+      implements JobResult {
+    public Result(String publishId, Map<String, Map<String, Object>> segments, long members) {
+      this(publishId, segments, members, false);
+    }
+
+    @Override
+    public String skipReason() {
+      return skipped ? JobResult.INPUTS_UNCHANGED : null;
+    }
     @Override
     public long rowsIn() {
       return 0;
@@ -205,12 +218,21 @@ public final class SegmentationJob {
   }
 
   public Result publish(List<String> ids) {
+    return publish(ids, false);
+  }
+
+  /**
+   * Publishes the segments whose fingerprint (see {@link #fingerprints}) differs from the one recorded by the publish
+   * that last wrote them; with {@code force}, all of them. A publish where every segment is unchanged writes nothing.
+   */
+  public Result publish(List<String> ids, boolean force) {
     String latest = tables.membershipLatest();
     String history = tables.membershipHistory();
     String runs = tables.segmentRuns();
     lake.ensureNamespace(tables.namespace("seg"));
     createTables(latest, history, runs);
     completeHistory(latest, history);
+    completeRuns(latest, runs);
     String publishId = ctx.runId();
     if (lake.hasCommit(latest, CommitKeys.RUN_ID, publishId)) {
       LOG.info("Publish {} is already in {}: nothing to do", publishId, latest);
@@ -218,35 +240,207 @@ public final class SegmentationJob {
     }
     long start = System.currentTimeMillis();
     Timestamp publishedAt = new Timestamp(System.currentTimeMillis());
-    ctx.step("computing " + ids.size() + " segment(s)");
-    Computed computed = compute(ids);
-    Dataset<Row> rows = computed.members().select(functions.col("segment_id"), functions.col(SegmentCompiler.MEMBER),
-        functions.col("holdout"), functions.lit(publishId).as("publish_id"), functions.lit(publishedAt).as("published_at"));
+    ctx.step("fingerprinting " + ids.size() + " segment(s): definitions, input snapshots, window bounds");
+    Map<String, String> fingerprints = fingerprints(ids);
+    Map<String, String> last = force ? Map.of() : lastFingerprints(latest, ids);
+    List<String> changed = ids.stream().filter(id -> !fingerprints.get(id).equals(last.get(id))).toList();
+    List<String> unchanged = ids.stream().filter(id -> !changed.contains(id)).toList();
+    unchanged.forEach(id -> LOG.info("Segment {}: definition, inputs and window bounds unchanged ({}): skipped", id,
+        fingerprints.get(id)));
+    if (changed.isEmpty()) {
+      Map<String, Map<String, Object>> per = figures(ids, latest, Map.of(), Set.copyOf(ids), fingerprints);
+      return new Result(publishId, per, 0, true);
+    }
+    ctx.step("computing " + changed.size() + " segment(s)");
+    Computed computed = compute(withWaterfallPredecessors(changed, ids));
+    Dataset<Row> rows = computed.members().filter(functions.col("segment_id").isin(changed.toArray()))
+        .select(functions.col("segment_id"), functions.col(SegmentCompiler.MEMBER), functions.col("holdout"),
+            functions.lit(publishId).as("publish_id"), functions.lit(publishedAt).as("published_at"));
     Snapshot before = lake.table(latest).currentSnapshot();
     Map<String, String> commit = new LinkedHashMap<>();
     commit.put(CommitKeys.RUN_ID, publishId);
     commit.put(CommitKeys.JOB, ctx.job());
     commit.put(CommitKeys.PREVIOUS_SNAPSHOT, before == null ? "none" : String.valueOf(before.snapshotId()));
-    commit.put(CommitKeys.SEGMENTS, String.join(",", ids));
-    ctx.step("replacing the members of " + ids.size() + " segment(s)");
+    commit.put(CommitKeys.SEGMENTS, String.join(",", changed));
+    commit.put(CommitKeys.SEGMENTS_SKIPPED, String.join(",", unchanged));
+    changed.forEach(id -> commit.put(CommitKeys.INPUTS + "." + id, fingerprints.get(id)));
+    ctx.step("replacing the members of " + changed.size() + " segment(s)");
     lake.commitWith(commit, () -> {
-      rows.writeTo(latest).overwrite(functions.col("segment_id").isin(ids.toArray()));
+      rows.writeTo(latest).overwrite(functions.col("segment_id").isin(changed.toArray()));
       return null;
     });
     ctx.step("recording membership changes");
-    Map<String, long[]> changes = completeHistory(latest, history);
-    long duration = System.currentTimeMillis() - start;
+    completeHistory(latest, history);
+    return recordRuns(latest, runs, publishId, publishedAt, System.currentTimeMillis() - start, fingerprints);
+  }
 
-    // Populations from the table's partition metadata (one partition per segment: no data is read);
-    // holdouts by a count over the segments that have one.
+  /**
+   * Per segment, SHA-256 over what its members are computed from: its definition and those of the segments it
+   * refers to and of the waterfall segments published with it ahead of it, the snapshot of every table the computation
+   * reads (from its analyzed plan: nothing is executed), and the reference time when a relative window
+   * (within_last, withinLastDays) makes the bounds move with {@code --as-of}.
+   */
+  Map<String, String> fingerprints(List<String> ids) {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (String id : ids) {
+      List<String> group = withWaterfallPredecessors(List.of(id), ids);
+      StringBuilder b = new StringBuilder();
+      boolean relative = false;
+      for (String d : dependencyOrder(group)) {
+        SegmentDefinition s = all.get(d);
+        b.append("segment ").append(s.id()).append(' ').append(s.segmentOn()).append(" holdout ")
+            .append(s.holdoutPercent()).append(" include ").append(s.include()).append(" exclude ")
+            .append(s.exclude()).append('\n');
+        relative |= relative(s.include()) || (s.exclude() != null && relative(s.exclude()));
+      }
+      b.append("waterfall ").append(group).append('\n');
+      if (relative) {
+        b.append("as-of ").append(asOf.getTime()).append('\n');
+      }
+      b.append(PlanInputs.describe(PlanInputs.of(compute(group).members())));
+      out.put(id, InputFingerprint.sha256(b.toString()));
+    }
+    return out;
+  }
+
+  /** The segments with, for each, the segments of its waterfalls ahead of it that are published with it. */
+  private List<String> withWaterfallPredecessors(List<String> segments, List<String> published) {
+    Set<String> out = new LinkedHashSet<>();
+    for (Waterfall w : waterfalls) {
+      for (String id : segments) {
+        int at = w.segments().indexOf(id);
+        for (int i = 0; i < at; i++) {
+          if (published.contains(w.segments().get(i))) {
+            out.add(w.segments().get(i));
+          }
+        }
+      }
+    }
+    out.addAll(segments);
+    return List.copyOf(out);
+  }
+
+  /** Whether a condition's bounds depend on the reference time. */
+  private static boolean relative(Node n) {
+    if (n instanceof Node.All a) {
+      return a.children().stream().anyMatch(SegmentationJob::relative);
+    } else if (n instanceof Node.Any a) {
+      return a.children().stream().anyMatch(SegmentationJob::relative);
+    } else if (n instanceof Node.Not x) {
+      return relative(x.child());
+    } else if (n instanceof Node.Attribute a) {
+      return a.op() == Op.WITHIN_LAST;
+    } else if (n instanceof Node.Related r) {
+      return r.withinLastDays() != null || (r.where() != null && relative(r.where()))
+          || r.aggregate().op() == Op.WITHIN_LAST;
+    } else if (n instanceof Node.Insight i) {
+      return i.op() == Op.WITHIN_LAST;
+    }
+    return false;
+  }
+
+  /** Per segment, the fingerprint recorded by the newest publish that wrote it (none when no publish recorded one). */
+  private Map<String, String> lastFingerprints(String latest, List<String> ids) {
+    Map<String, String> out = new LinkedHashMap<>();
+    Set<String> seen = new LinkedHashSet<>();
+    for (Snapshot s : lake.history(latest)) {
+      String written = s.summary().get(CommitKeys.SEGMENTS);
+      if (written == null) {
+        continue;
+      }
+      for (String id : written.split(",")) {
+        if (ids.contains(id) && seen.add(id) && s.summary().get(CommitKeys.INPUTS + "." + id) != null) {
+          out.put(id, s.summary().get(CommitKeys.INPUTS + "." + id));
+        }
+      }
+      if (seen.containsAll(ids)) {
+        break;
+      }
+    }
+    return out;
+  }
+
+  /**
+   * If the latest table's newest publish has no {@code segment_runs} rows yet (a run stopped after the membership
+   * commit), appends them; the duration of that run is then unknown (null).
+   */
+  private void completeRuns(String latest, String runs) {
+    Snapshot current = lake.table(latest).currentSnapshot();
+    if (current == null || current.summary().get(CommitKeys.SEGMENTS) == null) {
+      return;
+    }
+    String publishId = current.summary().get(CommitKeys.RUN_ID);
+    if (!lake.hasCommit(runs, CommitKeys.RUN_ID, publishId)) {
+      LOG.info("Publish {} has no rows in {} yet (an earlier run stopped before them): recording them", publishId, runs);
+      recordRuns(latest, runs, publishId, new Timestamp(current.timestampMillis()), null, null);
+    }
+  }
+
+  /**
+   * Appends one {@code segment_runs} row per segment of the publish (published and skipped ones), from the lake:
+   * the segments in the publish's commit summary, populations from the latest table's partition metadata, changes
+   * from the history table.
+   */
+  private Result recordRuns(String latest, String runs, String publishId, Timestamp publishedAt, Long durationMs,
+      Map<String, String> fingerprints) {
+    Snapshot commitSnapshot = null;
+    for (Snapshot s : lake.history(latest)) {
+      if (publishId.equals(s.summary().get(CommitKeys.RUN_ID))) {
+        commitSnapshot = s;
+        break;
+      }
+    }
+    Map<String, String> summary = commitSnapshot.summary();
+    List<String> published = List.of(summary.get(CommitKeys.SEGMENTS).split(","));
+    String skippedText = summary.getOrDefault(CommitKeys.SEGMENTS_SKIPPED, "");
+    Set<String> skipped = skippedText.isEmpty() ? Set.of() : new LinkedHashSet<>(List.of(skippedText.split(",")));
+    List<String> ids = new ArrayList<>(published);
+    ids.addAll(skipped);
+    Map<String, long[]> changes = new LinkedHashMap<>();
+    for (Row r : spark.table(tables.membershipHistory()).filter(functions.col("publish_id").equalTo(publishId))
+        .groupBy("segment_id", "change").count().collectAsList()) {
+      changes.computeIfAbsent(r.getString(0), k -> new long[2])[r.getString(1).equals("added") ? 0 : 1] = r.getLong(2);
+    }
+    Map<String, String> prints = new LinkedHashMap<>();
+    for (String id : ids) {
+      String fp = fingerprints != null ? fingerprints.get(id) : summary.get(CommitKeys.INPUTS + "." + id);
+      prints.put(id, fp);
+    }
+    Map<String, Map<String, Object>> per = figures(ids, latest, changes, skipped, prints);
+    List<Row> runRows = new ArrayList<>();
+    long total = 0;
+    for (var e : per.entrySet()) {
+      Map<String, Object> m = e.getValue();
+      m.put("duration_ms", durationMs);
+      total += (Long) m.get("population");
+      runRows.add(org.apache.spark.sql.RowFactory.create(publishId, e.getKey(), m.get("population"), m.get("holdout"),
+          m.get("added"), m.get("removed"), durationMs, publishedAt, m.get("status"), m.get("input_fingerprint")));
+      LOG.info("Segment {}: {}, {} members ({} holdout), {} added, {} removed", e.getKey(), m.get("status"),
+          m.get("population"), m.get("holdout"), m.get("added"), m.get("removed"));
+    }
+    lake.commitWith(Map.of(CommitKeys.RUN_ID, publishId, CommitKeys.JOB, ctx.job()), () -> {
+      spark.createDataFrame(runRows, spark.table(runs).schema()).writeTo(runs).append();
+      return null;
+    });
+    return new Result(publishId, per, total);
+  }
+
+  /**
+   * Per segment: status (published or skipped), population (from the latest table's partition metadata: no data is
+   * read), holdout (a count over the segments that have one), members added and removed, fingerprint.
+   */
+  private Map<String, Map<String, Object>> figures(List<String> ids, String latest, Map<String, long[]> changes,
+      Set<String> skipped, Map<String, String> fingerprints) {
     Map<String, Map<String, Object>> per = new LinkedHashMap<>();
     for (String id : ids) {
       Map<String, Object> m = new LinkedHashMap<>();
+      m.put("status", skipped.contains(id) ? "skipped" : "published");
       m.put("population", 0L);
       m.put("holdout", 0L);
       long[] c = changes.getOrDefault(id, new long[2]);
       m.put("added", c[0]);
       m.put("removed", c[1]);
+      m.put("input_fingerprint", fingerprints.get(id));
       per.put(id, m);
     }
     for (Row r : spark.table(latest + ".partitions").select("partition.segment_id", "record_count").collectAsList()) {
@@ -254,29 +448,15 @@ public final class SegmentationJob {
         per.get(r.getString(0)).put("population", r.getLong(1));
       }
     }
-    List<String> withHoldout = ids.stream().filter(id -> all.get(id).holdoutPercent() > 0).toList();
+    List<String> withHoldout = ids.stream().filter(id -> all.containsKey(id) && all.get(id).holdoutPercent() > 0)
+        .toList();
     if (!withHoldout.isEmpty()) {
       for (Row r : spark.table(latest).filter(functions.col("segment_id").isin(withHoldout.toArray())
           .and(functions.col("holdout"))).groupBy("segment_id").count().collectAsList()) {
         per.get(r.getString(0)).put("holdout", r.getLong(1));
       }
     }
-    List<Row> runRows = new ArrayList<>();
-    long total = 0;
-    for (var e : per.entrySet()) {
-      Map<String, Object> m = e.getValue();
-      m.put("duration_ms", duration);
-      total += (Long) m.get("population");
-      runRows.add(org.apache.spark.sql.RowFactory.create(publishId, e.getKey(), m.get("population"), m.get("holdout"),
-          m.get("added"), m.get("removed"), duration, publishedAt));
-      LOG.info("Segment {}: {} members ({} holdout), {} added, {} removed", e.getKey(), m.get("population"),
-          m.get("holdout"), m.get("added"), m.get("removed"));
-    }
-    lake.commitWith(commit, () -> {
-      spark.createDataFrame(runRows, spark.table(runs).schema()).writeTo(runs).append();
-      return null;
-    });
-    return new Result(publishId, per, total);
+    return per;
   }
 
   private void createTables(String latest, String history, String runs) {
@@ -287,24 +467,27 @@ public final class SegmentationJob {
         + "publish_id STRING, published_at TIMESTAMP) USING iceberg PARTITIONED BY (segment_id) "
         + "TBLPROPERTIES ('format-version'='2')");
     spark.sql("CREATE TABLE IF NOT EXISTS " + runs + " (publish_id STRING, segment_id STRING, population BIGINT, "
-        + "holdout BIGINT, added BIGINT, removed BIGINT, duration_ms BIGINT, published_at TIMESTAMP) USING iceberg "
-        + "TBLPROPERTIES ('format-version'='2')");
+        + "holdout BIGINT, added BIGINT, removed BIGINT, duration_ms BIGINT, published_at TIMESTAMP, status STRING, "
+        + "input_fingerprint STRING) USING iceberg TBLPROPERTIES ('format-version'='2')");
+    // Tables made before segments could be skipped get the two columns (rows of older publishes read null).
+    List<String> columns = List.of(spark.table(runs).columns());
+    if (!columns.contains("status")) {
+      spark.sql("ALTER TABLE " + runs + " ADD COLUMNS (status STRING, input_fingerprint STRING)");
+    }
   }
 
   /**
    * If the latest table's newest publish has no history yet (first time, or a run stopped between the
    * two writes), appends it: the difference between that snapshot and the one before it.
-   *
-   * @return per segment of that publish, members added and removed (empty when nothing was appended)
    */
-  private Map<String, long[]> completeHistory(String latest, String history) {
+  private void completeHistory(String latest, String history) {
     Snapshot current = lake.table(latest).currentSnapshot();
     if (current == null || current.summary().get(CommitKeys.PREVIOUS_SNAPSHOT) == null) {
-      return Map.of();
+      return;
     }
     String publishId = current.summary().get(CommitKeys.RUN_ID);
     if (lake.hasCommit(history, CommitKeys.RUN_ID, publishId)) {
-      return Map.of();
+      return;
     }
     List<String> segments = List.of(current.summary().get(CommitKeys.SEGMENTS).split(","));
     Dataset<Row> now = spark.read().option("snapshot-id", current.snapshotId()).table(latest)
@@ -329,12 +512,6 @@ public final class SegmentationJob {
       changes.writeTo(history).append();
       return null;
     });
-    Map<String, long[]> out = new LinkedHashMap<>();
-    for (Row r : spark.table(history).filter(functions.col("publish_id").equalTo(publishId))
-        .groupBy("segment_id", "change").count().collectAsList()) {
-      out.computeIfAbsent(r.getString(0), k -> new long[2])[r.getString(1).equals("added") ? 0 : 1] = r.getLong(2);
-    }
     LOG.info("Membership changes of publish {} recorded in {}", publishId, history);
-    return out;
   }
 }

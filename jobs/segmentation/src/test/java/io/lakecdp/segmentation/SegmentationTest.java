@@ -24,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
@@ -359,7 +360,10 @@ class SegmentationTest {
     assertFalse(added.containsKey("pub-3") || removed.containsKey("pub-3"), "an unchanged publish records no change");
     assertEquals(2, p2.summary().at("/details/segments/bostonians/added").asLong());
     assertEquals(2, p2.summary().at("/details/segments/bostonians/removed").asLong());
-    assertEquals(3, spark.table("lake." + TENANT + "_seg.segment_runs").count(), "a repeated publish id writes nothing");
+    assertEquals("inputs unchanged since the last successful run", p3.summary().at("/skipped").asText(),
+        "nothing changed since pub-2: " + p3.out());
+    assertEquals(2, spark.table("lake." + TENANT + "_seg.segment_runs").count(),
+        "a publish with every segment unchanged, and a repeated publish id, write nothing");
     Set<String> latest = new TreeSet<>();
     spark.table("lake." + TENANT + "_seg.membership_latest").filter("segment_id = 'bostonians'").collectAsList()
         .forEach(r -> latest.add(r.getString(1)));
@@ -395,6 +399,90 @@ class SegmentationTest {
 
   @Test
   @org.junit.jupiter.api.Order(6)
+  void unchangedSegmentsAreSkippedAndAnyChangeRepublishes() throws Exception {
+    removeSegments();
+    segment("s_boston", "include:\n  attribute: {field: city, op: eq, value: Boston}\n");
+    segment("s_recent", """
+        include:
+          related:
+            object: SalesOrder
+            window: {field: OrderDate, withinLastDays: 10}
+            aggregate: {function: count, op: gte, value: 1}
+        """);
+    SparkSession spark = TestSpark.session();
+    for (String t : List.of("membership_history", "membership_latest", "segment_runs")) {
+      spark.sql("DROP TABLE IF EXISTS lake." + TENANT + "_seg." + t);
+    }
+    JobRun p1 = run("publish", "--run-id", "skip-1");
+    assertEquals(0, p1.exitCode(), p1.err());
+    assertEquals("published", p1.summary().at("/details/segments/s_boston/status").asText());
+    Map<String, Long> snapshots = segSnapshots();
+
+    JobRun p2 = run("publish", "--run-id", "skip-2");
+    assertEquals(0, p2.exitCode(), p2.err());
+    assertEquals("inputs unchanged since the last successful run", p2.summary().at("/skipped").asText(), p2.out());
+    for (String id : List.of("s_boston", "s_recent")) {
+      assertEquals("skipped", p2.summary().at("/details/segments/" + id + "/status").asText());
+      assertEquals(p1.summary().at("/details/segments/" + id + "/population").asLong(),
+          p2.summary().at("/details/segments/" + id + "/population").asLong());
+      assertEquals(p1.summary().at("/details/segments/" + id + "/input_fingerprint").asText(),
+          p2.summary().at("/details/segments/" + id + "/input_fingerprint").asText());
+    }
+    assertEquals(snapshots, segSnapshots(), "a publish with nothing changed commits nothing");
+
+    // A later --as-of moves the relative window of s_recent only; s_boston is recorded as skipped in segment_runs.
+    JobRun p3 = JobRun.of(new SegmentationCommand.PublishCommand(), "--tenant", TENANT, "--conf",
+        conf.confDir().toString(), "--as-of", "2025-06-25", "--run-id", "skip-3");
+    assertEquals(0, p3.exitCode(), p3.err());
+    assertTrue(p3.summary().at("/skipped").isMissingNode(), p3.out());
+    assertEquals("published", p3.summary().at("/details/segments/s_recent/status").asText());
+    assertEquals("skipped", p3.summary().at("/details/segments/s_boston/status").asText());
+    Map<String, String> status = new HashMap<>();
+    Map<String, Long> population = new HashMap<>();
+    for (Row r : spark.table("lake." + TENANT + "_seg.segment_runs").filter("publish_id = 'skip-3'").collectAsList()) {
+      status.put(r.getAs("segment_id"), r.getAs("status"));
+      population.put(r.getAs("segment_id"), r.getAs("population"));
+    }
+    assertEquals(Map.of("s_boston", "skipped", "s_recent", "published"), status);
+    assertEquals(p1.summary().at("/details/segments/s_boston/population").asLong(), population.get("s_boston"),
+        "a skipped segment's population carries over, so the history has no hole");
+    assertEquals(expected(p -> "Boston".equals(p.city())).size(), population.get("s_boston"));
+    Set<String> recent = new TreeSet<>();
+    Timestamp from = Timestamp.valueOf(LocalDateTime.of(2025, 6, 15, 0, 0));
+    Timestamp to = Timestamp.valueOf(LocalDateTime.of(2025, 6, 25, 0, 0));
+    ORDERS.stream().filter(o -> !o.at().before(from) && !o.at().after(to)).forEach(o -> recent.add(o.party().substring(2)));
+    Set<String> published = new TreeSet<>();
+    spark.table("lake." + TENANT + "_seg.membership_latest").filter("segment_id = 's_recent'").collectAsList()
+        .forEach(r -> published.add(r.getString(1)));
+    assertEquals(recent, published, "the moved window's members");
+
+    // A new snapshot of an input (the unified profiles) republishes both; --force republishes what is unchanged.
+    writeAll(PEOPLE);
+    JobRun p4 = run("publish", "--run-id", "skip-4");
+    assertEquals("published", p4.summary().at("/details/segments/s_boston/status").asText(), p4.out());
+    assertEquals("published", p4.summary().at("/details/segments/s_recent/status").asText(), p4.out());
+    JobRun p5 = run("publish", "--run-id", "skip-5", "--force");
+    assertEquals("published", p5.summary().at("/details/segments/s_boston/status").asText(), p5.out());
+    // A changed definition republishes that segment only.
+    segment("s_boston", "include:\n  attribute: {field: city, op: in, values: [Boston, Austin]}\n");
+    JobRun p6 = run("publish", "--run-id", "skip-6");
+    assertEquals("published", p6.summary().at("/details/segments/s_boston/status").asText(), p6.out());
+    assertEquals("skipped", p6.summary().at("/details/segments/s_recent/status").asText(), p6.out());
+    assertEquals(expected(p -> Set.of("Boston", "Austin").contains(String.valueOf(p.city()))).size(),
+        p6.summary().at("/details/segments/s_boston/population").asLong());
+  }
+
+  /** Snapshot count of each segmentation table. */
+  private static Map<String, Long> segSnapshots() {
+    Map<String, Long> out = new TreeMap<>();
+    for (String t : List.of("membership_history", "membership_latest", "segment_runs")) {
+      out.put(t, TestSpark.session().table("lake." + TENANT + "_seg." + t + ".snapshots").count());
+    }
+    return out;
+  }
+
+  @Test
+  @org.junit.jupiter.api.Order(7)
   void badDefinitionsStopBeforeAnyWork() throws Exception {
     String[][] cases = {
         {"include:\n  all:\n    - attribute: {field: city, op: eq, value: X}\n    - related: {object: SalesOrder, aggregate: {op: gtt, value: 1}}\n",
