@@ -25,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Nothing new, nothing done, through {@code lakecdp-submit pipeline} (every stage its own JVM): a second pipeline
  * over unchanged landing files skips every stage and commits nothing but its job_runs rows; one new landing file with
  * one changed CRM contact makes every stage run, and the result equals a full run over the same files in a fresh
- * warehouse.
+ * warehouse. Then, on that warehouse, {@code privacy export} and {@code privacy forget} of one person
+ * ({@link PrivacyChecks}).
  */
 class PipelineRerunTest {
   static final String TENANT = "rerun";
@@ -58,6 +59,15 @@ class PipelineRerunTest {
     after.remove(jobRuns);
     assertEquals(before, after, "no table but job_runs has a new snapshot after a pipeline over unchanged inputs");
     System.out.println("[PipelineRerunTest] pipeline over unchanged inputs: " + seconds + " s");
+
+    // Table maintenance rewrites files (compaction, manifests: `replace` snapshots), never rows: still nothing to do.
+    Submit.Result maintain = Submit.run("maintain", "--tenant", TENANT, "--conf", conf.toString(), "--master", "local[2]");
+    assertEquals(0, maintain.exitCode(), maintain.err());
+    Submit.Result afterMaintenance = pipeline(conf, "r2m");
+    for (String stage : STAGES) {
+      assertTrue(afterMaintenance.err().contains("[pipeline] " + stage + ": skipped ("),
+          "after maintenance, " + stage + ":\n" + afterMaintenance.err());
+    }
 
     // One new landing file: a CRM contact with a new e-mail address, modified after every other record.
     Path crm = landing.resolve("crm/contacts");
@@ -99,6 +109,8 @@ class PipelineRerunTest {
       assertEquals(rowsByCluster(full, TENANT + "_cio", insight, "unified_id", fullClusters),
           rowsByCluster(lake, TENANT + "_cio", insight, "unified_id", clusters), "insight " + insight);
     }
+
+    PrivacyChecks.exportAndForgetOnePerson(conf2, warehouse2, TENANT, dir.resolve("person.json"));
   }
 
   private static void install(Path conf, Path warehouse, Path landing, Path exports) throws Exception {

@@ -85,7 +85,9 @@ final class RecordValidator {
 
   /** The cast of a raw string column; null when the value does not fit (never an exception, even with ANSI on). */
   static Column typed(String rawColumn, FieldSpec f) {
-    String v = "trim(`" + rawColumn + "`)";
+    // Tenant text (the field name, a date format) never becomes SQL text: the name is quoted, the format a literal.
+    String v = "trim(`" + rawColumn.replace("`", "``") + "`)";
+    Column trimmed = functions.trim(functions.col("`" + rawColumn.replace("`", "``") + "`"));
     DataType t = f.type();
     if (t.equals(DataTypes.StringType)) {
       return functions.col(rawColumn);
@@ -97,12 +99,12 @@ final class RecordValidator {
     if (t.equals(DataTypes.TimestampType)) {
       return f.format() == null
           ? functions.expr("try_cast(" + v + " AS timestamp)")
-          : functions.expr("try_to_timestamp(" + v + ", '" + f.format().replace("'", "\\'") + "')");
+          : functions.try_to_timestamp(trimmed, functions.lit(f.format()));
     }
     if (t.equals(DataTypes.DateType)) {
       return f.format() == null
           ? functions.expr("try_cast(" + v + " AS date)")
-          : functions.expr("cast(try_to_timestamp(" + v + ", '" + f.format().replace("'", "\\'") + "') AS date)");
+          : functions.try_to_timestamp(trimmed, functions.lit(f.format())).cast("date");
     }
     String sqlType = t instanceof DecimalType d ? "decimal(" + d.precision() + "," + d.scale() + ")" : t.sql();
     return functions.expr("try_cast(" + v + " AS " + sqlType + ")");

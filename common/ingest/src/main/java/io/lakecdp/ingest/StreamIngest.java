@@ -57,7 +57,7 @@ public final class StreamIngest {
 
   public StreamResult run() {
     long start = System.currentTimeMillis();
-    IngestLedger ledger = IngestLedger.read(lake, table);
+    IngestLedger ledger = IngestLedger.read(lake, ctx.tables(), table);
     if (ledger.committedBy(ctx.runId())) {
       LOG.info("Stream {}: run {} already committed its batch to {}; nothing to do", stream.name(), ctx.runId(), table);
       return new StreamResult(stream.name(), "already_committed", 0, 0, 0, 0, 0, List.of(), elapsed(start), null);
@@ -74,12 +74,12 @@ public final class StreamIngest {
 
   /** The files of this list that no commit of the DLO has ingested yet (by batch or streaming ingest). */
   public List<LandingFile> notIngested(List<LandingFile> files) {
-    return pending(files, IngestLedger.read(lake, table));
+    return pending(files, IngestLedger.read(lake, ctx.tables(), table));
   }
 
-  /** Whether a commit of the DLO carries this batch id: the batch is in the table, exactly once. */
+  /** Whether a commit of the DLO carries this batch id (live, or folded into the ledger): the batch is in the table. */
   public boolean committed(String batchId) {
-    return lake.exists(table) && lake.hasCommit(table, CommitKeys.BATCH_ID, batchId);
+    return IngestLedger.hasBatch(lake, ctx.tables(), table, IngestLedger.BATCH, batchId);
   }
 
   /**

@@ -30,6 +30,10 @@ public final class JobRegistry {
         "Print a tenant's tables, row counts, quarantine and DMO counts"));
     add(new JobSpec("report", "jobs/inspect", "io.lakecdp.inspect.ReportCommand", true,
         "Write a self-contained HTML run report: stage runs, identity consolidation, segment populations, deliveries"));
+    add(new JobSpec("maintain", "jobs/maintain", "io.lakecdp.maintain.MaintainCommand", true,
+        "Table maintenance: compaction, snapshot expiry, orphan files, manifests; the ingest ledger is kept first"));
+    add(new JobSpec("privacy", "jobs/maintain", "io.lakecdp.maintain.PrivacyCommand", true,
+        "A person's data: 'forget' deletes it everywhere and physically, 'export' writes it as one JSON document"));
     add(new JobSpec("bench-dlo-write", "src/test/bench", "io.lakecdp.dlowrite.bench.DloWriteBenchmark", true,
         "Benchmark of batch ingest against plain Spark baselines (not part of the pipeline)"));
     add(new JobSpec("bench-identity", "src/test/bench", "io.lakecdp.identity.IdentityBenchmark", true,
@@ -44,7 +48,8 @@ public final class JobRegistry {
 
   /**
    * A stage of the pipeline: the job it runs, fixed arguments, and when it applies ({@code null}: always;
-   * {@code kafka}: the tenant has Kafka streams; {@code activations}: the tenant has activations).
+   * {@code kafka}: the tenant has Kafka streams; {@code activations}: the tenant has activations; {@code maintain}:
+   * table maintenance was asked for, {@code pipeline --maintain} or the DAG's tenant option).
    */
   public record Stage(String name, String job, java.util.List<String> args, String when) {}
 
@@ -55,7 +60,8 @@ public final class JobRegistry {
       new Stage("identity-resolution", "identity-resolution", java.util.List.of(), null),
       new Stage("calculated-insights", "calculated-insights", java.util.List.of(), null),
       new Stage("segmentation", "segmentation", java.util.List.of("publish"), null),
-      new Stage("activation", "activation", java.util.List.of(), "activations"));
+      new Stage("activation", "activation", java.util.List.of(), "activations"),
+      new Stage("maintain", "maintain", java.util.List.of(), "maintain"));
 
   private JobRegistry() {}
 

@@ -4,6 +4,9 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import org.apache.iceberg.DataOperations;
+import org.apache.iceberg.Snapshot;
+import org.apache.iceberg.Table;
 
 /**
  * Content fingerprints for every skip-if-unchanged decision (stored under {@link CommitKeys#INPUTS}): SHA-256 of
@@ -11,6 +14,20 @@ import java.util.HexFormat;
  */
 public final class InputFingerprint {
   private InputFingerprint() {}
+
+  /**
+   * The id of the newest snapshot whose data the given one holds unchanged: table maintenance (compaction, manifest
+   * rewrites) commits {@code replace} snapshots that change files, not rows, so they do not count as new input.
+   * "none" for an empty table.
+   */
+  public static String contentSnapshot(Table table, Snapshot snapshot) {
+    Snapshot s = snapshot;
+    while (s != null && DataOperations.REPLACE.equals(s.operation()) && s.parentId() != null
+        && table.snapshot(s.parentId()) != null) {
+      s = table.snapshot(s.parentId());
+    }
+    return s == null ? "none" : String.valueOf(s.snapshotId());
+  }
 
   public static String sha256(String text) {
     return sha256(text.getBytes(StandardCharsets.UTF_8));

@@ -1,5 +1,6 @@
 package io.lakecdp.common.lake;
 
+import io.lakecdp.common.job.CrashPoints;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -31,6 +32,22 @@ public final class Lake {
     spark.sql("CREATE NAMESPACE IF NOT EXISTS " + namespace);
   }
 
+  /** The tables of a namespace ({@code catalog.namespace}), qualified; none when the namespace does not exist. */
+  public List<String> tables(String namespace) {
+    String catalog = namespace.substring(0, namespace.indexOf('.'));
+    String name = namespace.substring(namespace.indexOf('.') + 1);
+    if (spark.sql("SHOW NAMESPACES IN " + catalog).collectAsList().stream().noneMatch(r -> r.getString(0).equals(name))) {
+      return List.of();
+    }
+    List<String> out = new ArrayList<>();
+    for (org.apache.spark.sql.Row t : spark.sql("SHOW TABLES IN " + namespace).collectAsList()) {
+      if (!t.getBoolean(2)) { // not a temporary view
+        out.add(namespace + "." + t.getString(1));
+      }
+    }
+    return out;
+  }
+
   public boolean exists(String table) {
     return spark.catalog().tableExists(table);
   }
@@ -56,6 +73,19 @@ public final class Lake {
     return out;
   }
 
+  /**
+   * The newest snapshot of the table's history that wrote rows (not a maintenance {@code replace}), whose summary
+   * holds what the writing job recorded; null when there is none (or maintenance expired it).
+   */
+  public Snapshot lastWrite(String name) {
+    for (Snapshot s : history(name)) {
+      if (!org.apache.iceberg.DataOperations.REPLACE.equals(s.operation())) {
+        return s;
+      }
+    }
+    return null;
+  }
+
   /** Whether a commit in the table's current history carries {@code key=value} in its summary. */
   public boolean hasCommit(String name, String key, String value) {
     for (Snapshot s : history(name)) {
@@ -71,6 +101,8 @@ public final class Lake {
    * {@code properties} in its snapshot summary.
    */
   public <T> T commitWith(Map<String, String> properties, Callable<T> writes) {
-    return CommitMetadata.withCommitProperties(properties, writes, RuntimeException.class);
+    T result = CommitMetadata.withCommitProperties(properties, writes, RuntimeException.class);
+    CrashPoints.reached("commit " + properties);
+    return result;
   }
 }

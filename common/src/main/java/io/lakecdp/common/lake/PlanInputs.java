@@ -11,8 +11,9 @@ import org.apache.spark.sql.execution.datasources.v2.DataSourceV2Relation;
 import scala.collection.JavaConverters;
 
 /**
- * The tables a query reads and the snapshot it reads of each, from its analyzed plan (views and subqueries
- * included): what a skip-if-unchanged decision compares. Nothing is executed.
+ * The tables a query reads and the snapshot it reads of each (its content snapshot: maintenance commits do not count,
+ * see {@link InputFingerprint#contentSnapshot}), from its analyzed plan (views and subqueries included): what a
+ * skip-if-unchanged decision compares. Nothing is executed.
  */
 public final class PlanInputs {
   private PlanInputs() {}
@@ -36,7 +37,7 @@ public final class PlanInputs {
       String snapshot = "none";
       if (rel.table() instanceof SparkTable st) {
         Snapshot s = st.snapshotId() != null ? st.table().snapshot(st.snapshotId()) : st.table().currentSnapshot();
-        snapshot = s == null ? "none" : String.valueOf(s.snapshotId());
+        snapshot = InputFingerprint.contentSnapshot(st.table(), s);
       }
       out.put(rel.table().name(), snapshot);
     }

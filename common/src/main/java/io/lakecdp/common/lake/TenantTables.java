@@ -27,6 +27,11 @@ public record TenantTables(String catalog, String tenant) {
   public static final String SEGMENT_RUNS = "segment_runs";
   /** One row per activation delivery (activation). */
   public static final String ACTIVATION_RUNS = "activation_runs";
+  /**
+   * The ingest ledger folded out of snapshot summaries (landing files, batch ids, streaming batch ids) before table
+   * maintenance expires the snapshots that carried them, so exactly-once survives expiry.
+   */
+  public static final String INGEST_LEDGER = "ingest_ledger";
 
   public String namespace(String layer) {
     return catalog + "." + tenant + "_" + layer;
@@ -46,6 +51,10 @@ public record TenantTables(String catalog, String tenant) {
 
   public String jobRuns() {
     return namespace("ops") + "." + JOB_RUNS;
+  }
+
+  public String ingestLedger() {
+    return namespace("ops") + "." + INGEST_LEDGER;
   }
 
   public String unified(String table) {

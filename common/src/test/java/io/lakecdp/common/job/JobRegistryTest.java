@@ -40,7 +40,7 @@ class JobRegistryTest {
       names.add(st.get("stage").asText());
     }
     assertEquals(java.util.List.of("ingest", "ingest-stream", "identity-resolution", "calculated-insights", "segmentation",
-        "activation"), names);
+        "activation", "maintain"), names);
   }
 
   @Test

@@ -4,6 +4,7 @@ import io.lakecdp.activation.ActivationDefinition.InsightField;
 import io.lakecdp.activation.ActivationDefinition.RelatedAggregate;
 import io.lakecdp.activation.ActivationDefinition.UnifiedField;
 import io.lakecdp.common.config.ConfigException;
+import io.lakecdp.common.job.CrashPoints;
 import io.lakecdp.common.job.InvalidInputException;
 import io.lakecdp.common.job.JobContext;
 import io.lakecdp.common.job.JobFailedException;
@@ -15,6 +16,7 @@ import io.lakecdp.common.lake.Lake;
 import io.lakecdp.common.lake.PlanInputs;
 import io.lakecdp.common.lake.TenantTables;
 import io.lakecdp.common.model.DataModel;
+import io.lakecdp.common.sql.TenantSql;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.sql.Timestamp;
@@ -23,9 +25,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.iceberg.DataOperations;
 import org.apache.iceberg.Snapshot;
 import org.apache.spark.sql.AnalysisException;
 import org.apache.spark.sql.Column;
@@ -148,9 +152,13 @@ public final class ActivationJob {
     return result;
   }
 
-  /** Checks what only the data model can tell (SQL conditions) before anything is read or written. */
+  /**
+   * Checks what only the data model can tell (SQL conditions, in the tenant SQL sandbox) before anything is read or
+   * written.
+   */
   private void check() {
     DataModel model = new DataModel(spark, ctx.tenant(), tables);
+    Set<String> readable = TenantSql.modelNames(ctx.tenant());
     for (ActivationDefinition a : activations) {
       List<ActivationDefinition.Related> related = new ArrayList<>();
       a.attributes().stream().filter(x -> x instanceof RelatedAggregate).forEach(x -> related.add(((RelatedAggregate) x).related()));
@@ -161,6 +169,7 @@ public final class ActivationJob {
         if (r.where() == null) {
           continue;
         }
+        new TenantSql(spark, readable, a.file().toString(), r.path() + ".where").checkExpression(r.where());
         Dataset<Row> empty = spark.createDataFrame(List.of(), model.definition(r.object()).schema());
         try {
           empty.filter(r.where()).queryExecution().assertAnalyzed();
@@ -264,14 +273,18 @@ public final class ActivationJob {
         delivery.removeIncomplete(runTarget);
         try {
           delivery.copy(export, runTarget, Math.min(files.size(), 20));
+          CrashPoints.reached("activation " + a.id() + ": files copied to " + runTarget);
           delivery.writeManifest(runTarget, manifest(a, refresh, rows, removals, files, rowsPerFile, m));
+          CrashPoints.reached("activation " + a.id() + ": manifest written");
         } catch (Delivery.DeliveryException e) {
           delivery.removeIncomplete(runTarget);
           throw e;
         }
-        delivery.writeLatest(target, ctx.runId());
         stages.put("deliver", System.currentTimeMillis() - t);
       }
+      // Also after an earlier attempt that stopped between its manifest and this marker.
+      delivery.writeLatest(target, ctx.runId());
+      CrashPoints.reached("activation " + a.id() + ": LATEST marker written");
 
       t = System.currentTimeMillis();
       if (keepsState(a)) {
@@ -449,6 +462,9 @@ public final class ActivationJob {
     String published = null;
     for (Snapshot s : lake.history(latest)) {
       String written = s.summary().get(CommitKeys.SEGMENTS);
+      if (written == null && DataOperations.REPLACE.equals(s.operation())) {
+        continue; // table maintenance: files rewritten, rows unchanged
+      }
       if (written == null || List.of(written.split(",")).contains(a.segment())) {
         published = written == null ? null : String.valueOf(s.snapshotId());
         break;

@@ -3,9 +3,11 @@ package io.lakecdp.activation;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.lakecdp.common.job.CrashPoints;
 import io.lakecdp.common.job.Json;
 import io.lakecdp.common.testing.JobRun;
 import io.lakecdp.common.testing.TestConf;
@@ -378,6 +380,64 @@ class ActivationTest {
     }
   }
 
+  /**
+   * A kill after each durable step of an incremental activation (files copied, manifest, LATEST, delivered state,
+   * activation_runs, job_runs), then a rerun of the same run id: the same delivery as an undisturbed run, once (the
+   * rerun adds its own job_runs row, as every run does).
+   */
+  @Test
+  void killedAfterEachStepRerunsToTheUndisturbedDelivery() throws Exception {
+    int steps = 6;
+    Map<String, String> undisturbed = null;
+    for (int k = 0; k <= steps; k++) {
+      String id = "vip_crash_" + k;
+      activation(id, target(id), "refresh: incremental\n");
+      if (k > 0) {
+        System.setProperty(CrashPoints.PROPERTY, String.valueOf(k));
+        System.setProperty(CrashPoints.MODE, "throw");
+        CrashPoints.reset();
+        try {
+          assertThrows(CrashPoints.SimulatedCrash.class, () -> run("crash"), "a kill after step " + k);
+        } finally {
+          System.clearProperty(CrashPoints.PROPERTY);
+          System.clearProperty(CrashPoints.MODE);
+        }
+      }
+      JobRun r = run("crash");
+      assertEquals(0, r.exitCode(), r.err());
+      Map<String, String> delivered = deliveredState(id);
+      if (k == 0) {
+        undisturbed = delivered;
+      } else {
+        assertEquals(undisturbed, delivered, "killed after step " + k + " and rerun");
+      }
+      Files.delete(conf.tenantDir().resolve("activations/" + id + ".yaml"));
+    }
+  }
+
+  /** Everything an activation leaves behind, with its id and target name taken out. */
+  private static Map<String, String> deliveredState(String id) throws Exception {
+    Map<String, String> out = new TreeMap<>();
+    Path dir = targets.resolve(id);
+    try (var s = Files.list(dir)) {
+      out.put("folders", s.map(p -> p.getFileName().toString()).sorted().toList().toString());
+    }
+    out.put("LATEST", Files.readString(dir.resolve("LATEST")).trim());
+    JsonNode m = manifest(dir.resolve("crash"));
+    out.put("manifest", m.get("rows") + " rows, " + m.get("removals") + " removals, " + m.get("files").size() + " files");
+    out.put("members", new TreeSet<>(readCsv(dir.resolve("crash"), "members").stream().map(Object::toString).toList())
+        .toString());
+    List<String> runs = new ArrayList<>();
+    for (Row r : TestSpark.session().table(NS + "_act.activation_runs").filter("activation_id = '" + id + "'")
+        .collectAsList()) {
+      runs.add(r.getAs("run_id") + " " + r.getAs("status") + " " + r.getAs("refresh") + " " + r.getAs("rows"));
+    }
+    out.put("activation_runs", runs.toString());
+    out.put("state", new TreeSet<>(TestSpark.session().table(NS + "_act.delivered_" + id).collectAsList().stream()
+        .map(Row::toString).toList()).toString());
+    return out;
+  }
+
   @Test
   void emptySegmentIsAValidEmptyExport() throws Exception {
     conf.tenantFile("activations/nobody.yaml", "segment: nobody\ntarget: " + target("empty") + "\nattributes: [first_name]\n");
@@ -436,6 +496,16 @@ class ActivationTest {
     JobRun badWhere = run("bad-4");
     assertEquals(2, badWhere.exitCode());
     assertTrue(badWhere.err().contains("where") && badWhere.err().contains("NoSuchField"), badWhere.err());
+
+    // Another tenant's table in a condition: refused by the tenant SQL sandbox before anything is read.
+    TestSpark.session().sql("CREATE NAMESPACE IF NOT EXISTS lake.other_dlo");
+    TestSpark.session().sql("CREATE TABLE IF NOT EXISTS lake.other_dlo.contacts (id STRING) USING iceberg");
+    conf.tenantFile("activations/bad.yaml", "segment: vip\ntarget: " + target("bad") + "\n"
+        + "attributes: [{name: x, object: EmailEngagement, where: \"PartyId IN (SELECT id FROM lake.other_dlo.contacts)\"}]\n");
+    JobRun otherTenant = run("bad-5");
+    assertEquals(2, otherTenant.exitCode(), otherTenant.err());
+    assertTrue(otherTenant.err().contains("bad.yaml") && otherTenant.err().contains("attributes[0].where")
+        && otherTenant.err().contains("'lake.other_dlo.contacts'"), otherTenant.err());
     assertFalse(Files.exists(targets.resolve("bad")));
     assertEquals(runsBefore, runsCount(), "no run recorded for a bad configuration");
   }

@@ -7,11 +7,13 @@ import io.lakecdp.common.lake.PlanInputs;
 import io.lakecdp.common.lake.TenantTables;
 import io.lakecdp.common.model.DmoDefinition;
 import io.lakecdp.common.model.UnifiedModel;
+import io.lakecdp.common.sql.TenantSql;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 import org.apache.spark.sql.AnalysisException;
 import org.apache.spark.sql.Dataset;
@@ -51,11 +53,13 @@ public final class InsightCompiler {
   }
 
   /**
-   * Analyzes the insight (views must be registered) and checks its shape: it aggregates, every output
+   * Checks the insight in the tenant SQL sandbox ({@code readable}: the model's names, see {@link TenantSql}),
+   * analyzes it (views must be registered) and checks its shape: it aggregates, every output
    * column is declared, every measure is an aggregate and every dimension is grouped by.
    */
-  public static Dataset<Row> check(SparkSession spark, InsightDefinition insight) {
+  public static Dataset<Row> check(SparkSession spark, InsightDefinition insight, Set<String> readable) {
     String where = insight.file().toString();
+    new TenantSql(spark, readable, where, "sql").checkQuery(insight.sql());
     Dataset<Row> df;
     try {
       df = spark.sql(insight.sql());

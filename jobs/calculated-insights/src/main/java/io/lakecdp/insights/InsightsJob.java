@@ -7,9 +7,11 @@ import io.lakecdp.common.lake.CommitKeys;
 import io.lakecdp.common.lake.InputFingerprint;
 import io.lakecdp.common.lake.Lake;
 import io.lakecdp.common.model.DataModel;
+import io.lakecdp.common.sql.TenantSql;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.iceberg.Snapshot;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -64,8 +66,9 @@ public final class InsightsJob {
     SparkSession spark = ctx.spark();
     ctx.step("checking " + insights.size() + " insight(s) against the data model");
     InsightCompiler.registerSchemaViews(spark, ctx.tenant().dmos(), ctx.tables());
+    Set<String> readable = TenantSql.modelNames(ctx.tenant());
     for (InsightDefinition insight : insights) {
-      InsightCompiler.check(spark, insight);
+      InsightCompiler.check(spark, insight, readable);
     }
     new DataModel(spark, ctx.tenant(), ctx.tables()).registerViews();
     InsightCompiler.registerUnifiedViews(spark, ctx.tables());
@@ -77,12 +80,12 @@ public final class InsightsJob {
     int skipped = 0;
     for (InsightDefinition insight : insights) {
       long start = System.currentTimeMillis();
-      Dataset<Row> df = InsightCompiler.check(spark, insight);
+      Dataset<Row> df = InsightCompiler.check(spark, insight, readable);
       String inputs = InsightCompiler.inputs(df, insight.sql());
       String table = ctx.tables().cio(insight.name());
       Map<String, Object> r = new LinkedHashMap<>();
       r.put("table", table);
-      Snapshot last = lake.exists(table) ? lake.table(table).currentSnapshot() : null;
+      Snapshot last = lake.exists(table) ? lake.lastWrite(table) : null;
       if (last != null && inputs.equals(last.summary().get(CommitKeys.INPUTS))) {
         LOG.info("Insight {}: inputs unchanged since run {}, skipped", insight.name(), last.summary().get(CommitKeys.RUN_ID));
         r.put("status", "skipped: inputs unchanged since the last successful run");

@@ -153,7 +153,17 @@ class InsightsJobTest {
             "an insight must aggregate"},
         {"SELECT PartyId AS customer, SUM(TotalAmount) AS spend FROM SalesOrder GROUP BY PartyId",
             "missing header line '-- dimensions"},
+        // The tenant SQL sandbox: another tenant's table, a local file, a JVM call.
+        {"-- dimensions: name\n-- measures: total\nSELECT name, SUM(n) AS total FROM lake.other_dlo.c GROUP BY name",
+            "reads 'lake.other_dlo.c', which is not an object of this tenant's model"},
+        {"-- dimensions: line\n-- measures: c\nSELECT value AS line, COUNT(*) AS c FROM text.`/etc/hostname` GROUP BY value",
+            "reads 'text./etc/hostname'"},
+        {"-- dimensions: customer\n-- measures: n\nSELECT reflect('java.lang.System', 'getenv', 'HOME') AS customer, "
+            + "COUNT(*) AS n FROM SalesOrder GROUP BY 1", "calls 'reflect'"},
     };
+    TestSpark.session().sql("CREATE NAMESPACE IF NOT EXISTS lake.other_dlo");
+    TestSpark.session().sql("CREATE TABLE IF NOT EXISTS lake.other_dlo.c (name STRING, n BIGINT) USING iceberg");
+    TestSpark.session().sql("INSERT INTO lake.other_dlo.c VALUES ('another tenant''s customer', 1)");
     for (String[] c : cases) {
       conf.tenantFile("insights/zz_bad.sql", c[0]);
       JobRun run = run();

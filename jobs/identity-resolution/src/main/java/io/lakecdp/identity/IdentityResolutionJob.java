@@ -139,7 +139,7 @@ public final class IdentityResolutionJob {
     MatchModel saved = retrain ? null : savedModel();
     String inputs = fingerprint(saved);
     if (!force && !retrain && lake.exists(link)) {
-      Snapshot last = lake.table(link).currentSnapshot();
+      Snapshot last = lake.lastWrite(link);
       if (last != null && inputs.equals(last.summary().get(CommitKeys.INPUTS))) {
         LOG.info("Inputs unchanged since run {} (fingerprint {}): nothing to do", last.summary().get(CommitKeys.RUN_ID), inputs);
         return new Result(true, 0, 0, 0, 0, 0, 0, 0, 0, 0, Map.of(), Map.of(), inputs, null);
@@ -248,14 +248,14 @@ public final class IdentityResolutionJob {
         + "\n" + inputSnapshots());
   }
 
-  /** The current snapshot of every DLO the profile DMOs read, as one comparable string. */
+  /** The content snapshot of every DLO the profile DMOs read (maintenance commits do not count), as one string. */
   private String inputSnapshots() {
     Set<String> out = new TreeSet<>();
     for (DmoMapping m : ctx.tenant().mappings()) {
       if (PROFILE_DMOS.contains(m.dmo())) {
         String t = tables.dlo(m.dlo());
-        Snapshot s = lake.exists(t) ? lake.table(t).currentSnapshot() : null;
-        out.add(m.dlo() + "=" + (s == null ? "none" : s.snapshotId()));
+        out.add(m.dlo() + "=" + (lake.exists(t)
+            ? InputFingerprint.contentSnapshot(lake.table(t), lake.table(t).currentSnapshot()) : "none"));
       }
     }
     return String.join(";", out);

@@ -8,6 +8,7 @@ import io.lakecdp.common.job.JobFailedException;
 import io.lakecdp.common.job.JobResult;
 import io.lakecdp.common.lake.CommitKeys;
 import io.lakecdp.common.lake.Lake;
+import io.lakecdp.ingest.IngestLedger;
 import io.lakecdp.ingest.LandingFile;
 import io.lakecdp.ingest.StreamIngest;
 import io.lakecdp.ingest.StreamResult;
@@ -274,7 +275,7 @@ public final class StreamingIngestJob {
           + "window_end TIMESTAMP, events BIGINT, updated_at TIMESTAMP) USING iceberg "
           + "TBLPROPERTIES ('format-version'='2', 'lakecdp.window'='" + w.window() + "', 'lakecdp.stream'='"
           + stream.name() + "')");
-      if (lake.hasCommit(table, CommitKeys.STREAM_BATCH, batchId)) {
+      if (IngestLedger.hasStreamBatch(lake, ctx.tables(), table, batchId)) {
         return;
       }
       Dataset<Row> counts = good.filter(functions.col(w.key()).isNotNull().and(functions.col(w.timestamp()).isNotNull()))

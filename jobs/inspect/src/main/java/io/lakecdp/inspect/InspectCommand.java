@@ -50,12 +50,7 @@ public class InspectCommand extends JobCommand {
     out.printf("== Tables of tenant %s (catalog %s, warehouse %s)%n", ctx.tenant().name(),
         ctx.env().catalogName(), ctx.env().warehouse());
     for (String layer : LAYERS) {
-      String ns = tables.namespace(layer);
-      if (!namespaceExists(spark, ns)) {
-        continue;
-      }
-      for (Row t : spark.sql("SHOW TABLES IN " + ns).collectAsList()) {
-        String name = ns + "." + t.getString(1);
+      for (String name : ctx.lake().tables(tables.namespace(layer))) {
         long n = spark.table(name).count();
         counts.put(name, n);
         out.printf("  %-55s %,12d rows%n", name, n);
@@ -106,12 +101,5 @@ public class InspectCommand extends JobCommand {
     details.put("quarantine", quarantine);
     details.put("dmos", dmoCounts);
     return JobResult.of(0, 0, details);
-  }
-
-  private static boolean namespaceExists(SparkSession spark, String ns) {
-    String catalog = ns.substring(0, ns.indexOf('.'));
-    String name = ns.substring(ns.indexOf('.') + 1);
-    return spark.sql("SHOW NAMESPACES IN " + catalog).collectAsList().stream()
-        .anyMatch(r -> r.getString(0).equals(name));
   }
 }

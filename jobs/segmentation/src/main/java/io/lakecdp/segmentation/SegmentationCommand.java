@@ -66,16 +66,9 @@ public abstract class SegmentationCommand extends JobCommand {
   }
 
   public static void main(String[] args) {
-    if (args.length > 0 && (args[0].equals("publish") || args[0].equals("explain"))) {
-      String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
-      JobMain.exit(args[0].equals("publish") ? new PublishCommand() : new ExplainCommand(), rest);
-      return;
-    }
-    boolean help = args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"));
-    (help ? System.out : System.err).println("Usage: segmentation publish --tenant T [--segment ID,...] [--as-of TIME]\n"
-        + "       segmentation explain --tenant T --segment ID [--member ID] [--as-of TIME]\n"
-        + "(either with --help for every option)");
-    System.exit(help ? io.lakecdp.common.job.ExitCodes.OK : io.lakecdp.common.job.ExitCodes.INVALID_INPUT);
+    JobMain.exitSubcommand(args, Map.of("publish", PublishCommand::new, "explain", ExplainCommand::new),
+        "Usage: segmentation publish --tenant T [--segment ID,...] [--as-of TIME] [--force]\n"
+        + "       segmentation explain --tenant T --segment ID [--member ID] [--as-of TIME]");
   }
 
   /** {@code segmentation publish}. */

@@ -472,6 +472,67 @@ class SegmentationTest {
         p6.summary().at("/details/segments/s_boston/population").asLong());
   }
 
+  /**
+   * A kill after each commit of a publish (membership_latest, membership_history, segment_runs, job_runs), then a
+   * rerun with the same publish id or with a new one: the tables end exactly as after an undisturbed publish.
+   */
+  @Test
+  @org.junit.jupiter.api.Order(7)
+  void killedAfterEachCommitRerunsToTheUndisturbedPublish() throws Exception {
+    removeSegments();
+    segment("c_boston", "include:\n  attribute: {field: city, op: eq, value: Boston}\nholdoutPercent: 25\n");
+    segment("c_s", "include:\n  attribute: {field: last_name, op: starts_with, value: S}\n");
+    Map<String, Set<String>> undisturbed = null;
+    for (int k = 0; k <= 4; k++) {
+      for (String rerunId : k == 0 ? List.of("crash") : List.of("crash", "crash-next")) {
+        SparkSession spark = TestSpark.session();
+        for (String t : List.of("membership_history", "membership_latest", "segment_runs")) {
+          spark.sql("DROP TABLE IF EXISTS lake." + TENANT + "_seg." + t);
+        }
+        if (k > 0) {
+          System.setProperty(io.lakecdp.common.job.CrashPoints.PROPERTY, String.valueOf(k));
+          System.setProperty(io.lakecdp.common.job.CrashPoints.MODE, "throw");
+          io.lakecdp.common.job.CrashPoints.reset();
+          try {
+            org.junit.jupiter.api.Assertions.assertThrows(io.lakecdp.common.job.CrashPoints.SimulatedCrash.class,
+                () -> run("publish", "--run-id", "crash"), "a kill after commit " + k);
+          } finally {
+            System.clearProperty(io.lakecdp.common.job.CrashPoints.PROPERTY);
+            System.clearProperty(io.lakecdp.common.job.CrashPoints.MODE);
+          }
+        }
+        JobRun r = run("publish", "--run-id", rerunId);
+        assertEquals(0, r.exitCode(), r.err());
+        Map<String, Set<String>> state = publishedState();
+        if (k == 0) {
+          undisturbed = state;
+          assertEquals(2, state.get("segment_runs").size());
+        } else {
+          assertEquals(undisturbed, state, "killed after commit " + k + ", rerun as " + rerunId);
+        }
+      }
+    }
+  }
+
+  /** The rows of the three segmentation tables, without times and durations. */
+  private static Map<String, Set<String>> publishedState() {
+    Map<String, Set<String>> out = new TreeMap<>();
+    Map<String, List<String>> columns = Map.of(
+        "membership_latest", List.of("segment_id", "member_id", "holdout", "publish_id"),
+        "membership_history", List.of("segment_id", "member_id", "change", "publish_id"),
+        "segment_runs", List.of("publish_id", "segment_id", "population", "holdout", "added", "removed", "status",
+            "input_fingerprint"));
+    columns.forEach((table, cols) -> {
+      Set<String> rows = new TreeSet<>();
+      for (Row r : TestSpark.session().table("lake." + TENANT + "_seg." + table)
+          .selectExpr(cols.toArray(new String[0])).collectAsList()) {
+        rows.add(r.toString());
+      }
+      out.put(table, rows);
+    });
+    return out;
+  }
+
   /** Snapshot count of each segmentation table. */
   private static Map<String, Long> segSnapshots() {
     Map<String, Long> out = new TreeMap<>();
@@ -482,7 +543,7 @@ class SegmentationTest {
   }
 
   @Test
-  @org.junit.jupiter.api.Order(7)
+  @org.junit.jupiter.api.Order(8)
   void badDefinitionsStopBeforeAnyWork() throws Exception {
     String[][] cases = {
         {"include:\n  all:\n    - attribute: {field: city, op: eq, value: X}\n    - related: {object: SalesOrder, aggregate: {op: gtt, value: 1}}\n",
