@@ -94,7 +94,7 @@ public final class IngestLedger {
     long n = missing.count();
     if (n > 0) {
       lake.commitWith(Map.of(CommitKeys.RUN_ID, runId), () -> {
-        missing.writeTo(ledger).append();
+        missing.coalesce(1).writeTo(ledger).append();
         return null;
       });
     }

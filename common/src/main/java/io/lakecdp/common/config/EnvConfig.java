@@ -52,6 +52,44 @@ public record EnvConfig(
         catalog.get("properties").asStringMap(), landing, checkpoints, root.get("spark").asStringMap());
   }
 
+  /**
+   * The environment as one tenant sees it: {@code conf/tenants/<tenant>/tenant.yaml}, when there is one, may give the
+   * tenant a catalog of its own (data residency: another warehouse, bucket or region), whose fields replace the
+   * environment's ({@code warehouse} required; {@code type}, {@code uri}, {@code name} and {@code properties}
+   * default to the environment's). Checkpoints then follow the tenant's warehouse unless the environment set them.
+   */
+  public EnvConfig forTenant(Path confDir, String tenant) {
+    if (tenant == null || !tenant.matches("[a-z][a-z0-9_]*")) {
+      return this; // TenantConfig.load says what is wrong with the name
+    }
+    Path file = confDir.resolve("tenants").resolve(tenant).resolve("tenant.yaml");
+    if (!java.nio.file.Files.exists(file)) {
+      return this;
+    }
+    YamlNode root = YamlNode.load(file).requireMap().allowOnly(Set.of("description", "catalog"));
+    if (root.get("catalog").isMissing()) {
+      return this;
+    }
+    Path base = confDir.toAbsolutePath().normalize().getParent();
+    YamlNode catalog = root.get("catalog").allowOnly(CATALOG);
+    String name = catalog.get("name").asString(catalogName);
+    if (!name.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+      throw catalog.get("name").error("catalog name '" + name + "' must be a SQL identifier (letters, digits, _)");
+    }
+    CatalogType type = catalog.get("type").asEnum(CatalogType.class, catalogType);
+    String ownWarehouse = resolvePath(base, catalog.required("warehouse").asString());
+    String uri = catalog.get("uri").asString(type == catalogType ? catalogUri : null);
+    if ((type == CatalogType.REST || type == CatalogType.JDBC || type == CatalogType.HIVE) && uri == null) {
+      throw catalog.get("uri").error("catalog type " + type.name().toLowerCase() + " needs a uri");
+    }
+    Map<String, String> properties = catalog.get("properties").isMissing() ? catalogProperties
+        : catalog.get("properties").asStringMap();
+    String checkpoints = checkpointRoot.equals(warehouse + "/_checkpoints") ? ownWarehouse + "/_checkpoints"
+        : checkpointRoot;
+    return new EnvConfig(this.name, file.toString(), name, type, ownWarehouse, uri, properties, landingRoot,
+        checkpoints, sparkSettings);
+  }
+
   /** Absolute paths and URIs (s3a://, hdfs://, file:) stay as they are; others join the project root. */
   public static String resolvePath(Path base, String value) {
     if (value.contains("://") || value.startsWith("file:") || value.startsWith("/")) {

@@ -70,7 +70,7 @@ public abstract class JobCommand implements Callable<Integer> {
     EnvConfig envConfig;
     TenantConfig tenantConfig;
     try {
-      envConfig = EnvConfig.load(confDir, env);
+      envConfig = EnvConfig.load(confDir, env).forTenant(confDir, tenant);
       tenantConfig = TenantConfig.load(confDir, tenant, envConfig);
       validate(envConfig, tenantConfig);
     } catch (ConfigException e) {

@@ -65,7 +65,7 @@ public final class JobRunRecorder {
     values.add(Json.write(s.details()));
     Row row = RowFactory.create(values.toArray());
     new Lake(spark).commitWith(Map.of(CommitKeys.RUN_ID, s.runId(), CommitKeys.JOB, s.job()), () -> {
-      spark.createDataFrame(List.of(row), schema()).writeTo(table).append();
+      spark.createDataFrame(List.of(row), schema()).coalesce(1).writeTo(table).append(); // one file, no empty task
       return null;
     });
   }

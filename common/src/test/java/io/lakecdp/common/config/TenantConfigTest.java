@@ -85,6 +85,24 @@ class TenantConfigTest {
   }
 
   @Test
+  void aTenantCatalogOfItsOwnReplacesTheEnvironments() throws IOException {
+    assertEquals(env, env.forTenant(conf, "acme"), "no tenant.yaml: the environment as it is");
+    Files.writeString(conf.resolve("tenants/acme/tenant.yaml"),
+        "catalog:\n  warehouse: s3a://eu-bucket/wh\n  properties: {client.region: eu-west-1}\n");
+    EnvConfig own = env.forTenant(conf, "acme");
+    assertEquals("s3a://eu-bucket/wh", own.warehouse());
+    assertEquals("s3a://eu-bucket/wh/_checkpoints", own.checkpointRoot());
+    assertEquals("eu-west-1", own.catalogSparkSettings().get("spark.sql.catalog.lake.client.region"));
+    assertEquals(env.landingRoot(), own.landingRoot());
+    Files.writeString(conf.resolve("tenants/acme/tenant.yaml"), "catalog:\n  type: rest\n  warehouse: w\n");
+    ConfigException e = assertThrows(ConfigException.class, () -> env.forTenant(conf, "acme"));
+    assertTrue(e.file().endsWith("tenants/acme/tenant.yaml") && e.getMessage().contains("needs a uri"), e.getMessage());
+    Files.writeString(conf.resolve("tenants/acme/tenant.yaml"), "catalogue:\n  warehouse: w\n");
+    e = assertThrows(ConfigException.class, () -> env.forTenant(conf, "acme"));
+    assertTrue(e.getMessage().contains("catalogue"), e.getMessage());
+  }
+
+  @Test
   void yamlSyntaxErrorNamesFileAndLine() {
     ConfigException e = invalid("streams:\n  contacts:\n    format: csv\n   path: [x\n", MAPPINGS);
     assertTrue(e.file().endsWith("tenants/acme/streams.yaml"), e.file());

@@ -668,7 +668,7 @@ public final class ActivationJob {
         new Timestamp(start), error, fingerprint);
     try {
       lake.commitWith(Map.of(CommitKeys.RUN_ID, ctx.runId(), CommitKeys.JOB, ctx.job()), () -> {
-        spark.createDataFrame(List.of(row), RUNS).writeTo(tables.activationRuns()).append();
+        spark.createDataFrame(List.of(row), RUNS).coalesce(1).writeTo(tables.activationRuns()).append();
         return null;
       });
     } catch (RuntimeException e) {

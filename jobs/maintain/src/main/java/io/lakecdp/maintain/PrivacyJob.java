@@ -282,7 +282,7 @@ public final class PrivacyJob {
     Row row = RowFactory.create(requestId, new Timestamp(System.currentTimeMillis()), s.describe(), s.sha256(), status,
         Json.write(deleted), total);
     lake.commitWith(Map.of(CommitKeys.RUN_ID, requestId, CommitKeys.JOB, ctx.job()), () -> {
-      spark.createDataFrame(List.of(row), REQUESTS).writeTo(requests).append();
+      spark.createDataFrame(List.of(row), REQUESTS).coalesce(1).writeTo(requests).append();
       return null;
     });
   }

@@ -419,7 +419,7 @@ public final class SegmentationJob {
           m.get("population"), m.get("holdout"), m.get("added"), m.get("removed"));
     }
     lake.commitWith(Map.of(CommitKeys.RUN_ID, publishId, CommitKeys.JOB, ctx.job()), () -> {
-      spark.createDataFrame(runRows, spark.table(runs).schema()).writeTo(runs).append();
+      spark.createDataFrame(runRows, spark.table(runs).schema()).coalesce(1).writeTo(runs).append();
       return null;
     });
     return new Result(publishId, per, total);
