@@ -34,12 +34,14 @@ def stage_args(stage, tenant, conf_dir, env):
 
 
 def wanted(stage, tenant_options):
-    """Optional stages (Kafka ingest, activation, table maintenance) run only when the tenant options ask for them."""
+    """Optional stages (Kafka ingest, transforms, activation, table maintenance) run only when the tenant options ask for them."""
     when = stage.get("when")
     if when == "kafka":
         return bool(tenant_options.get("kafka", False))
     if when == "activations":
         return bool(tenant_options.get("activations", True))
+    if when == "transforms":
+        return bool(tenant_options.get("transforms", True))
     if when == "maintain":
         return bool(tenant_options.get("maintain", False))
     return True

@@ -76,7 +76,7 @@ def main(registry_file):
     shipped = lakecdp_dag.load_pipeline()
     assert shipped == registry, "scripts/airflow/lakecdp_pipeline.json differs from the job registry: run make airflow-json"
 
-    everything = {"kafka": True, "activations": True, "maintain": True}
+    everything = {"kafka": True, "activations": True, "transforms": True, "maintain": True}
     dag = lakecdp_dag.make_dag("acme", variant="spark_submit", tenant_options=everything)
     order = chain(dag)
     assert [t.task_id for t in order] == [s["stage"] for s in registry], [t.task_id for t in order]

@@ -49,7 +49,7 @@ class DeploymentFilesTest {
     }
     assertTrue(spark != null, "a spark-defaults classification");
     assertEquals("/opt/lakecdp/lib/*", spark.get("spark.driver.extraClassPath").asText());
-    assertEquals("org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions", spark.get("spark.sql.extensions").asText());
+    assertEquals("org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions,io.lakecdp.common.sql.CdpSqlExtensions", spark.get("spark.sql.extensions").asText());
     String bootstrap = Files.readString(DemoTenant.REPO.resolve("emr-bootstrap/bootstrap.sh"));
     assertTrue(bootstrap.contains("/opt/lakecdp/lib/") && bootstrap.contains("/etc/lakecdp/conf/"), bootstrap);
     // the steps the launcher prints point at the configuration folder the bootstrap installs

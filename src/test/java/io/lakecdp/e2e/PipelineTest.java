@@ -33,8 +33,8 @@ class PipelineTest {
     assertEquals(0, ok.exitCode(), ok.err());
     String log = ok.err();
     int last = -1;
-    for (String stage : java.util.List.of("ingest", "identity-resolution", "calculated-insights", "segmentation",
-        "activation")) {
+    for (String stage : java.util.List.of("ingest", "transform", "identity-resolution", "calculated-insights",
+        "segmentation", "activation")) {
       int at = log.indexOf("[pipeline] " + stage + ": starting");
       assertTrue(at > last, stage + " starts after the stage before it:\n" + log);
       last = at;

@@ -30,7 +30,7 @@ final class RecordValidator {
   static Dataset<Row> validate(SourceReader.Dso dso, DataStream stream) {
     List<Column> raw = new ArrayList<>();
     raw.add(functions.col("*"));
-    List<FieldSpec> fields = stream.fieldList();
+    List<FieldSpec> fields = stream.sourceFields();
     for (int i = 0; i < fields.size(); i++) {
       int position = dso.columns().indexOf(fields.get(i).sourceName());
       raw.add((position < 0 ? functions.lit(null).cast(DataTypes.StringType)
@@ -40,16 +40,17 @@ final class RecordValidator {
         .anyMatch(c -> fields.stream().noneMatch(f -> f.sourceName().equals(c)));
     Dataset<Row> withRaw = dso.records().select(raw.toArray(new Column[0]));
 
-    List<Column> out = new ArrayList<>();
-    out.add(functions.col(SourceReader.FILE));
-    out.add(functions.col(SourceReader.OFFSET));
+    // step 1: every source field typed, with the problems of the record so far
+    List<Column> typedCols = new ArrayList<>();
+    typedCols.add(functions.col(SourceReader.FILE));
+    typedCols.add(functions.col(SourceReader.OFFSET));
     List<Column> problems = new ArrayList<>();
     problems.add(functions.col(SourceReader.ERROR));
     for (int i = 0; i < fields.size(); i++) {
       FieldSpec f = fields.get(i);
       Column rawValue = functions.col(rawName(i));
       Column typed = typed(rawName(i), f);
-      out.add(typed.as(f.name()));
+      typedCols.add(typed.as(f.name()));
       if (!f.type().equals(DataTypes.StringType)) {
         problems.add(functions.when(rawValue.isNotNull().and(typed.isNull()),
             functions.concat(functions.lit("field " + f.name() + ": cannot read '"),
@@ -60,19 +61,44 @@ final class RecordValidator {
             functions.lit("missing primary key field " + f.name())));
       }
     }
-    Column joined = functions.concat_ws("; ", problems.toArray(new Column[0]));
+    Column sofar = functions.concat_ws("; ", problems.toArray(new Column[0]));
+    typedCols.add(functions.when(sofar.notEqual(""), sofar).as(REASON));
+    List<String> passThrough = new ArrayList<>(List.of(SourceReader.ERROR, SourceReader.RAW, SourceReader.VALUES,
+        SourceReader.EXTRA));
+    for (String c : dso.records().columns()) {
+      if (c.startsWith("_kafka_")) {
+        passThrough.add(c);  // system columns of Kafka records pass through
+      }
+    }
+    passThrough.forEach(c -> typedCols.add(functions.col(c)));
+    Dataset<Row> typedRows = withRaw.select(typedCols.toArray(new Column[0]));
+
+    // step 2: formula fields over the typed source fields; a record a formula fails on gets a reason
+    List<Column> out = new ArrayList<>();
+    out.add(functions.col(SourceReader.FILE));
+    out.add(functions.col(SourceReader.OFFSET));
+    List<Column> reasons = new ArrayList<>();
+    reasons.add(functions.col(REASON));
+    for (FieldSpec f : stream.fieldList()) {
+      if (!f.isFormula()) {
+        out.add(functions.col(f.name()));
+        continue;
+      }
+      Column attempt = Formulas.attempt(typedRows.sparkSession(), f);
+      Column parsed = functions.col(SourceReader.ERROR).isNull();
+      out.add(functions.when(parsed, attempt.getField(Formulas.VALUE)).as(f.name()));
+      reasons.add(functions.when(parsed.and(attempt.isNull()), functions.lit("field " + f.name() + ": the formula "
+          + Formulas.shorten(f.formula()) + " failed on this record")));
+    }
+    Column joined = functions.concat_ws("; ", reasons.toArray(new Column[0]));
     Column reason = functions.when(joined.equalTo(""), functions.lit(null).cast(DataTypes.StringType)).otherwise(joined);
     out.add(reason.as(REASON));
     out.add(functions.when(reason.isNotNull(), functions.col(SourceReader.RAW)).as(SourceReader.RAW));
     out.add(undeclared ? functions.col(SourceReader.VALUES)
         : functions.lit(null).cast(DataTypes.createArrayType(DataTypes.StringType)).as(SourceReader.VALUES));
     out.add(functions.col(SourceReader.EXTRA));
-    for (String c : dso.records().columns()) {
-      if (c.startsWith("_kafka_")) {
-        out.add(functions.col(c));  // system columns of Kafka records pass through
-      }
-    }
-    return withRaw.select(out.toArray(new Column[0]));
+    passThrough.stream().filter(c -> c.startsWith("_kafka_")).forEach(c -> out.add(functions.col(c)));
+    return typedRows.select(out.toArray(new Column[0]));
   }
 
   private static String rawName(int i) {

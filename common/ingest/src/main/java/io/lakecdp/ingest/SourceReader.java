@@ -83,7 +83,7 @@ final class SourceReader {
     return switch (format) {
       case CSV -> readCsv(stream, paths);
       case JSON -> {
-        List<String> declared = stream.fieldList().stream().map(io.lakecdp.common.config.FieldSpec::sourceName).toList();
+        List<String> declared = stream.sourceFields().stream().map(io.lakecdp.common.config.FieldSpec::sourceName).toList();
         yield new Dso(readLines(paths, new JsonLineParser(declared, stream.maxRecordBytes())), declared);
       }
       case PARQUET -> readParquet(paths);
@@ -174,7 +174,7 @@ final class SourceReader {
    * {@code _value} (binary JSON) and any {@code _kafka_*} system columns, which are kept after the DSO columns.
    */
   static Dataset<Row> jsonRecords(SparkSession spark, DataStream stream, Dataset<Row> raw) {
-    List<String> declared = stream.fieldList().stream().map(io.lakecdp.common.config.FieldSpec::sourceName).toList();
+    List<String> declared = stream.sourceFields().stream().map(io.lakecdp.common.config.FieldSpec::sourceName).toList();
     JsonLineParser parser = new JsonLineParser(declared, stream.maxRecordBytes());
     List<StructField> fields = new ArrayList<>(List.of(DSO_SCHEMA.fields()));
     List<String> system = new ArrayList<>();

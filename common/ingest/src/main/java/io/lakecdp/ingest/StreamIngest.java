@@ -127,7 +127,7 @@ public final class StreamIngest {
   public StreamResult ingestRecords(Dataset<Row> records, String batchId, Map<String, String> tags,
       Consumer<Dataset<Row>> onValid) {
     long start = System.currentTimeMillis();
-    List<String> declared = stream.fieldList().stream().map(FieldSpec::sourceName).toList();
+    List<String> declared = stream.sourceFields().stream().map(FieldSpec::sourceName).toList();
     Dataset<Row> validated = RecordValidator.validate(new SourceReader.Dso(records, declared), stream)
         .withColumn(OP, opColumn()).withColumn(PRIO, functions.lit(0));
     return ingestValidated(validated, List.of(), declared, batchId, tags, onValid, start);
@@ -321,7 +321,7 @@ public final class StreamIngest {
       validated.select(functions.explode(functions.map_keys(functions.col(SourceReader.EXTRA)))).distinct()
           .collectAsList().forEach(r -> seen.add(r.getString(0)));
     }
-    Set<String> declaredSources = stream.fieldList().stream().map(FieldSpec::sourceName).collect(Collectors.toSet());
+    Set<String> declaredSources = stream.sourceFields().stream().map(FieldSpec::sourceName).collect(Collectors.toSet());
     Map<String, String> extras = new LinkedHashMap<>();
     Map<String, Column> values = new LinkedHashMap<>();
     for (String source : seen) {

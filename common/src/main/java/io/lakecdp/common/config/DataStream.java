@@ -82,6 +82,13 @@ public record DataStream(
         throw pkNode.error("primary key field '" + key + "' is not a declared field (declared: "
             + String.join(", ", fields.keySet()) + ")");
       }
+      if (fields.get(key).isFormula()) {
+        throw pkNode.error("primary key field '" + key + "' is a formula field: keys are read from the source "
+            + "(delete files and exactly-once checks name them)");
+      }
+    }
+    if (fields.values().stream().allMatch(FieldSpec::isFormula)) {
+      throw fieldsNode.error("a stream needs at least one field read from the source (all are formulas)");
     }
     String lastModified = declaredField(node.get("lastModified"), fields, null);
     if (lastModified != null) {
@@ -150,5 +157,15 @@ public record DataStream(
   /** Declared fields in order. */
   public List<FieldSpec> fieldList() {
     return new ArrayList<>(fields.values());
+  }
+
+  /** Declared fields read from the source (not formulas), in order. */
+  public List<FieldSpec> sourceFields() {
+    return fields.values().stream().filter(f -> !f.isFormula()).toList();
+  }
+
+  /** Whether any field is a formula. */
+  public boolean hasFormulas() {
+    return fields.values().stream().anyMatch(FieldSpec::isFormula);
   }
 }

@@ -1,5 +1,6 @@
 package io.lakecdp.common.config;
 
+import io.lakecdp.common.config.definition.TransformDefinition;
 import io.lakecdp.common.model.DmoDefinition;
 import io.lakecdp.common.model.DmoField;
 import io.lakecdp.common.model.StandardModel;
@@ -23,11 +24,13 @@ public record TenantConfig(
     Path dir,
     Map<String, DataStream> streams,
     Map<String, DmoDefinition> dmos,
-    List<DmoMapping> mappings) {
+    List<DmoMapping> mappings,
+    List<TransformDefinition> transforms) {
 
   public TenantConfig {
     streams = Collections.unmodifiableMap(new LinkedHashMap<>(streams));
     dmos = Collections.unmodifiableMap(new LinkedHashMap<>(dmos));
+    transforms = List.copyOf(transforms);
     mappings = List.copyOf(mappings);
   }
 
@@ -46,10 +49,27 @@ public record TenantConfig(
     if (Files.exists(dmoFile)) {
       readCustomDmos(YamlNode.load(dmoFile), dmos);
     }
+    List<TransformDefinition> transforms = TransformDefinition.loadAll(dir.resolve("transforms"));
+    Map<String, String> outputs = new LinkedHashMap<>();
+    for (TransformDefinition t : transforms) {
+      if (streams.containsKey(t.output())) {
+        throw new ConfigException(t.file().toString(), "output", "DLO '" + t.output()
+            + "' is a data stream's; a transform writes a DLO of its own");
+      }
+      String other = outputs.put(t.output(), t.name());
+      if (other != null) {
+        throw new ConfigException(t.file().toString(), "output", "DLO '" + t.output()
+            + "' is already the output of transform " + other);
+      }
+      if (t.streaming() && !streams.containsKey(t.stream())) {
+        throw new ConfigException(t.file().toString(), "stream", "unknown stream '" + t.stream() + "' (streams: "
+            + String.join(", ", streams.keySet()) + ")");
+      }
+    }
     Path mappingFile = dir.resolve("mappings.yaml");
     List<DmoMapping> mappings = Files.exists(mappingFile)
-        ? readMappings(YamlNode.load(mappingFile), streams, dmos) : List.of();
-    return new TenantConfig(tenant, dir, streams, dmos, mappings);
+        ? readMappings(YamlNode.load(mappingFile), streams, outputs.keySet(), dmos) : List.of();
+    return new TenantConfig(tenant, dir, streams, dmos, mappings, transforms);
   }
 
   private static Map<String, DataStream> readStreams(Path file, String tenant, EnvConfig env) {
@@ -86,15 +106,20 @@ public record TenantConfig(
     });
   }
 
+  /**
+   * @param transformOutputs DLOs written by transforms: their columns are known only once the query is analysed,
+   *     so the transform job checks the fields mapped from them
+   */
   private static List<DmoMapping> readMappings(YamlNode root, Map<String, DataStream> streams,
-      Map<String, DmoDefinition> dmos) {
+      Set<String> transformOutputs, Map<String, DmoDefinition> dmos) {
     root.requireMap().allowOnly(Set.of("mappings"));
     return root.required("mappings").mapItems(node -> {
       node.allowOnly(Set.of("dlo", "dmo", "fields", "constants"));
       String dlo = node.required("dlo").asString();
       DataStream stream = streams.get(dlo);
-      if (stream == null) {
-        throw node.get("dlo").error("unknown DLO '" + dlo + "' (streams: " + String.join(", ", streams.keySet()) + ")");
+      if (stream == null && !transformOutputs.contains(dlo)) {
+        throw node.get("dlo").error("unknown DLO '" + dlo + "' (streams: " + String.join(", ", streams.keySet())
+            + (transformOutputs.isEmpty() ? "" : "; transform outputs: " + String.join(", ", transformOutputs)) + ")");
       }
       String dmoName = node.required("dmo").asString();
       DmoDefinition dmo = dmos.get(dmoName);
@@ -108,7 +133,7 @@ public record TenantConfig(
               + " (fields: " + String.join(", ", dmo.fields().keySet()) + ")");
         }
         String dloField = value.asString();
-        if (!stream.fields().containsKey(dloField)) {
+        if (stream != null && !stream.fields().containsKey(dloField)) {
           throw value.error("unknown DLO field '" + dloField + "' in stream " + dlo
               + " (fields: " + String.join(", ", stream.fields().keySet()) + ")");
         }

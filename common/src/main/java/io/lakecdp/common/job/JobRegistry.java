@@ -18,6 +18,8 @@ public final class JobRegistry {
         "Batch ingest: landing files of each data stream into Iceberg DLO tables"));
     add(new JobSpec("ingest-stream", "jobs/ingest-stream", "io.lakecdp.ingeststream.IngestStreamCommand", true,
         "Streaming ingest: landing folders and Kafka topics into DLO tables, on demand (AvailableNow) or continuously"));
+    add(new JobSpec("transform", "jobs/dlo-write", "io.lakecdp.dlowrite.TransformCommand", true,
+        "Data transforms: Spark SQL over a tenant's DLOs and DMOs, materialized as DLOs that mappings can use"));
     add(new JobSpec("identity-resolution", "jobs/identity-resolution", "io.lakecdp.identity.IdentityResolutionMain", true,
         "Unified profiles from source Individuals (match rules, Lucene candidates, stable ids); 'evaluate' measures rules"));
     add(new JobSpec("calculated-insights", "jobs/calculated-insights", "io.lakecdp.insights.InsightsCommand", true,
@@ -48,7 +50,8 @@ public final class JobRegistry {
 
   /**
    * A stage of the pipeline: the job it runs, fixed arguments, and when it applies ({@code null}: always;
-   * {@code kafka}: the tenant has Kafka streams; {@code activations}: the tenant has activations; {@code maintain}:
+   * {@code kafka}: the tenant has Kafka streams; {@code activations}: the tenant has activations; {@code transforms}: the tenant has
+   * data transforms; {@code maintain}:
    * table maintenance was asked for, {@code pipeline --maintain} or the DAG's tenant option).
    */
   public record Stage(String name, String job, java.util.List<String> args, String when) {}
@@ -57,6 +60,7 @@ public final class JobRegistry {
   public static final java.util.List<Stage> PIPELINE = java.util.List.of(
       new Stage("ingest", "dlo-write", java.util.List.of(), null),
       new Stage("ingest-stream", "ingest-stream", java.util.List.of("--trigger", "available-now"), "kafka"),
+      new Stage("transform", "transform", java.util.List.of(), "transforms"),
       new Stage("identity-resolution", "identity-resolution", java.util.List.of(), null),
       new Stage("calculated-insights", "calculated-insights", java.util.List.of(), null),
       new Stage("segmentation", "segmentation", java.util.List.of("publish"), null),

@@ -21,7 +21,8 @@ public final class SparkSessions {
   /** Settings lakecdp relies on, before the environment's own. */
   public static Map<String, String> defaults() {
     Map<String, String> out = new LinkedHashMap<>();
-    out.put("spark.sql.extensions", "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions");
+    out.put("spark.sql.extensions", "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions,"
+        + io.lakecdp.common.sql.CdpSqlExtensions.class.getName());
     out.put("spark.sql.session.timeZone", "UTC");
     out.put("spark.sql.legacy.timeParserPolicy", "CORRECTED");
     out.put("spark.sql.sources.partitionOverwriteMode", "dynamic");
@@ -61,6 +62,12 @@ public final class SparkSessions {
         builder.config(k, v);
       }
     });
+    // lakecdp's SQL functions are part of its contract: kept when spark-submit or spark-defaults name other extensions
+    String ours = io.lakecdp.common.sql.CdpSqlExtensions.class.getName();
+    String extensions = submitted.get("spark.sql.extensions", null);
+    if (extensions != null && !java.util.Arrays.asList(extensions.split("\\s*,\\s*")).contains(ours)) {
+      builder.config("spark.sql.extensions", extensions + "," + ours);
+    }
     return builder.getOrCreate();
   }
 }

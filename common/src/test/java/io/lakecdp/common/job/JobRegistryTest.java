@@ -39,8 +39,8 @@ class JobRegistryTest {
       assertEquals(job.jarPath(), st.get("jar").asText());
       names.add(st.get("stage").asText());
     }
-    assertEquals(java.util.List.of("ingest", "ingest-stream", "identity-resolution", "calculated-insights", "segmentation",
-        "activation", "maintain"), names);
+    assertEquals(java.util.List.of("ingest", "ingest-stream", "transform", "identity-resolution", "calculated-insights",
+        "segmentation", "activation", "maintain"), names);
   }
 
   @Test

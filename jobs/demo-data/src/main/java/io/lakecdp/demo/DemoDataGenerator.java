@@ -280,7 +280,9 @@ public final class DemoDataGenerator {
     String mobile = String.format("+1 %s-%s-%s", p.phone.substring(0, 3), p.phone.substring(3, 6), p.phone.substring(6));
     String zip = r.nextDouble() < 0.1 ? p.movedZip : p.zip;
     LocalDateTime signedUp = EPOCH.plusMinutes(r.nextInt(60 * 24 * 300));
-    String line = "{\"user_id\":\"" + id + "\",\"given_name\":" + json(first) + ",\"family_name\":" + json(last)
+    // one full name as typed into the sign-up form: mostly "First Last", some "Last, First" (split by formula fields)
+    String fullName = id.charAt(id.length() - 1) % 4 == 0 ? last + ", " + first : first + " " + last;
+    String line = "{\"user_id\":\"" + id + "\",\"full_name\":" + json(fullName)
         + ",\"email_address\":" + json(email) + ",\"mobile\":\"" + mobile + "\",\"postal_code\":\"" + zip
         + "\",\"signed_up_at\":\"" + signedUp + ":00Z\",\"marketing_opt_in\":" + r.nextBoolean() + "}";
     if (r.nextDouble() < malformedRate) {

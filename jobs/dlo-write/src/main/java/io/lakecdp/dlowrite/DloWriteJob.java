@@ -3,6 +3,7 @@ package io.lakecdp.dlowrite;
 import io.lakecdp.common.config.DataStream;
 import io.lakecdp.common.job.InvalidInputException;
 import io.lakecdp.common.job.JobContext;
+import io.lakecdp.ingest.Formulas;
 import io.lakecdp.ingest.StreamIngest;
 import io.lakecdp.ingest.StreamResult;
 import java.util.ArrayList;
@@ -26,6 +27,7 @@ public final class DloWriteJob {
   }
 
   public DloWriteResult run() {
+    Formulas.check(ctx.spark(), streams);
     ctx.lake().ensureNamespace(ctx.tables().dloNamespace());
     List<StreamResult> results = new ArrayList<>();
     int i = 0;

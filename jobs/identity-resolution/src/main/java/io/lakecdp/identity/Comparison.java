@@ -1,6 +1,7 @@
 package io.lakecdp.identity;
 
 import io.lakecdp.common.config.YamlNode;
+import io.lakecdp.common.normalize.Normalizer;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;

@@ -9,6 +9,7 @@ import io.lakecdp.common.lake.Lake;
 import io.lakecdp.common.lake.TenantTables;
 import io.lakecdp.common.model.DataModel;
 import io.lakecdp.common.model.StandardModel;
+import io.lakecdp.common.normalize.Normalizer;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;

@@ -1,5 +1,6 @@
 package io.lakecdp.identity;
 
+import io.lakecdp.common.normalize.Normalizer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

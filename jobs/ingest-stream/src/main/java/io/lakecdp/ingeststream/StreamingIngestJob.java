@@ -2,16 +2,19 @@ package io.lakecdp.ingeststream;
 
 import io.lakecdp.common.config.DataStream;
 import io.lakecdp.common.config.StreamingSource;
+import io.lakecdp.common.config.definition.TransformDefinition;
 import io.lakecdp.common.job.InvalidInputException;
 import io.lakecdp.common.job.JobContext;
 import io.lakecdp.common.job.JobFailedException;
 import io.lakecdp.common.job.JobResult;
 import io.lakecdp.common.lake.CommitKeys;
 import io.lakecdp.common.lake.Lake;
+import io.lakecdp.ingest.Formulas;
 import io.lakecdp.ingest.IngestLedger;
 import io.lakecdp.ingest.LandingFile;
 import io.lakecdp.ingest.StreamIngest;
 import io.lakecdp.ingest.StreamResult;
+import io.lakecdp.ingest.Transforms;
 import java.io.IOException;
 import java.sql.Timestamp;
 import java.util.ArrayList;
@@ -112,6 +115,8 @@ public final class StreamingIngestJob {
   }
 
   public JobResult run() {
+    Formulas.check(spark, streams);
+    new Transforms(ctx).checkStreaming(streamingTransforms(), ctx.tenant().streams());
     lake.ensureNamespace(ctx.tables().dloNamespace());
     Runnable hook = this::stopGracefully;
     // Runs before Spark's own shutdown hook (which stops the SparkContext): a SIGTERM lets the current
@@ -262,8 +267,33 @@ public final class StreamingIngestJob {
     return Map.of(CommitKeys.STREAM_BATCH_NUMBER, Long.toString(id));
   }
 
-  /** The stream's windowed insight, updated from each batch's valid rows in a commit of its own (exactly once too). */
+  /**
+   * What each batch's valid rows feed besides the DLO, each in a commit of its own (exactly once too): the stream's
+   * windowed insight and its streaming transforms.
+   */
   private java.util.function.Consumer<Dataset<Row>> insight(DataStream stream, String batchId) {
+    java.util.function.Consumer<Dataset<Row>> windowed = windowedInsight(stream, batchId);
+    List<TransformDefinition> transforms = streamingTransforms().stream()
+        .filter(t -> t.stream().equals(stream.name())).toList();
+    if (transforms.isEmpty()) {
+      return windowed;
+    }
+    // streaming transforms commit before the DLO does, each recording the batch: a replayed batch skips them
+    java.util.function.Consumer<Dataset<Row>> transform = good -> {
+      for (TransformDefinition t : transforms) {
+        new Transforms(ctx).applyToBatch(t, stream, good, batchId);
+      }
+    };
+    return windowed == null ? transform : windowed.andThen(transform);
+  }
+
+  /** The tenant's streaming transforms over the streams this run ingests. */
+  private List<TransformDefinition> streamingTransforms() {
+    List<String> names = streams.stream().map(DataStream::name).toList();
+    return ctx.tenant().transforms().stream().filter(t -> t.streaming() && names.contains(t.stream())).toList();
+  }
+
+  private java.util.function.Consumer<Dataset<Row>> windowedInsight(DataStream stream, String batchId) {
     StreamingSource.WindowedInsight w = stream.streaming() == null ? null : stream.streaming().insight();
     if (w == null) {
       return null;

@@ -151,6 +151,22 @@ public final class PrivacyJob {
       }
       out.put(tables.dlo(dlo), cond);
     });
+    // Transform outputs are derived DLOs without a mapping to follow: rows that name the person in any text column.
+    Set<String> names = new TreeSet<>(ids);
+    names.addAll(p.identifiers());
+    for (io.lakecdp.common.config.definition.TransformDefinition t : ctx.tenant().transforms()) {
+      String table = tables.dlo(t.output());
+      if (out.containsKey(table) || !lake.exists(table)) {
+        continue;
+      }
+      Column cond = functions.lit(false);
+      for (org.apache.spark.sql.types.StructField f : spark.table(table).schema().fields()) {
+        if (f.dataType().equals(org.apache.spark.sql.types.DataTypes.StringType) && !f.name().startsWith("_")) {
+          cond = cond.or(functions.col("`" + f.name() + "`").isin(names.toArray()));
+        }
+      }
+      out.put(table, cond);
+    }
     Column quarantined = functions.lit(false);
     for (String id : p.identifiers()) {
       quarantined = quarantined.or(functions.col("raw_record").contains(id));

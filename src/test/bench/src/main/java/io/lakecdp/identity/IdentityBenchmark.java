@@ -6,6 +6,7 @@ import io.lakecdp.common.job.JobContext;
 import io.lakecdp.common.job.JobMain;
 import io.lakecdp.common.job.JobResult;
 import io.lakecdp.common.model.DataModel;
+import io.lakecdp.common.normalize.Normalizer;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;

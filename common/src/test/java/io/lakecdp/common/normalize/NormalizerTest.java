@@ -1,9 +1,7 @@
-package io.lakecdp.identity;
+package io.lakecdp.common.normalize;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
@@ -41,24 +39,5 @@ class NormalizerTest {
   void addressAbbreviationsAreExpanded() {
     assertEquals(Normalizer.ADDRESS.apply("12 Main Street"), Normalizer.ADDRESS.apply("12 main st."));
     assertEquals("4 oak avenue apartment 3", Normalizer.ADDRESS.apply("4 Oak Ave, Apt 3"));
-  }
-
-  @Test
-  void nicknamesShareCanonicalNames() {
-    assertTrue(Nicknames.equivalent("bob", "robert"));
-    assertTrue(Nicknames.equivalent("peggy", "margaret"));
-    assertTrue(Nicknames.equivalent("sue", "susan"));
-    assertTrue(Nicknames.equivalent("bob", "rob"));
-    assertTrue(Nicknames.equivalent("alex", "alexandra"));
-    assertFalse(Nicknames.equivalent("bob", "william"));
-    assertFalse(Nicknames.equivalent("john", "jane"));
-  }
-
-  @Test
-  void compositeFieldsAreTokenSetsSoSwappedNamesCompareEqual() {
-    String sep = ResolutionEngine.COMPOSITE_SEPARATOR;
-    assertEquals(ResolutionEngine.normalizeValue(Normalizer.NAME, "Kydan" + sep + "McCarthy"),
-        ResolutionEngine.normalizeValue(Normalizer.NAME, "mccarthy" + sep + "kydan"));
-    assertEquals("ann", ResolutionEngine.normalizeValue(Normalizer.NAME, "Ann" + sep));
   }
 }

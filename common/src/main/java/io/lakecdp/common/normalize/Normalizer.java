@@ -1,4 +1,4 @@
-package io.lakecdp.identity;
+package io.lakecdp.common.normalize;
 
 import com.google.i18n.phonenumbers.NumberParseException;
 import com.google.i18n.phonenumbers.PhoneNumberUtil;
@@ -66,19 +66,7 @@ public enum Normalizer {
   PHONE {
     @Override
     public String apply(String v) {
-      if (v == null || v.isBlank()) {
-        return null;
-      }
-      try {
-        Phonenumber.PhoneNumber n = PHONES.parse(v, "US");
-        if (!PHONES.isPossibleNumber(n)) {
-          return null;
-        }
-        String e164 = PHONES.format(n, PhoneNumberUtil.PhoneNumberFormat.E164);
-        return PLACEHOLDER_PHONE.matcher(e164.substring(e164.length() - 7)).matches() ? null : e164;
-      } catch (NumberParseException e) {
-        return null;
-      }
+      return phone(v, "US");
     }
   },
   /** Dates as digits ({@code 1985-03-02} and {@code 1985/03/02} alike: {@code 19850302}). */
@@ -130,6 +118,65 @@ public enum Normalizer {
       Map.entry("s", "south"), Map.entry("e", "east"), Map.entry("w", "west"));
 
   public abstract String apply(String value);
+
+  /**
+   * A phone number in E.164 form, read as dialled in {@code region} (ISO 3166 code, such as US or DE) unless it
+   * starts with +; null when blank, not a possible number, or a placeholder such as 555-0100. Extensions are dropped.
+   */
+  public static String phone(String v, String region) {
+    if (v == null || v.isBlank()) {
+      return null;
+    }
+    try {
+      Phonenumber.PhoneNumber n = PHONES.parse(v, region);
+      if (!PHONES.isPossibleNumber(n)) {
+        return null;
+      }
+      String e164 = PHONES.format(n, PhoneNumberUtil.PhoneNumberFormat.E164);
+      return PLACEHOLDER_PHONE.matcher(e164.substring(e164.length() - 7)).matches() ? null : e164;
+    } catch (NumberParseException e) {
+      return null;
+    }
+  }
+
+  /** Whether libphonenumber knows the region code (upper case, such as US). */
+  public static boolean isPhoneRegion(String region) {
+    return region != null && PHONES.getSupportedRegions().contains(region);
+  }
+
+  /**
+   * The five-digit US ZIP code of a ZIP or ZIP+4 ({@code 02134-1234}, {@code 021341234}, {@code " 02134 "}); a
+   * four-digit value is taken as a ZIP that lost its leading zero in a spreadsheet. Null for anything else.
+   */
+  public static String postalCode5(String v) {
+    if (v == null) {
+      return null;
+    }
+    String s = v.strip();
+    if (s.matches("\\d{5}(?:[- ]?\\d{4})?")) {
+      return s.substring(0, 5);
+    }
+    return s.matches("\\d{4}") ? "0" + s : null;
+  }
+
+  /**
+   * The normalizer for a kind of value, as the SQL functions name it: {@code email}, {@code phone},
+   * {@code address}, {@code name}, {@code date}, {@code code} (postal codes, identifiers) or {@code none}.
+   */
+  public static Normalizer forKind(String kind) {
+    String k = kind == null ? "" : kind.strip().toLowerCase(Locale.ROOT);
+    return switch (k) {
+      case "email" -> EMAIL;
+      case "phone" -> PHONE;
+      case "address" -> ADDRESS;
+      case "name" -> NAME;
+      case "date" -> DATE;
+      case "code", "postal_code" -> CODE;
+      case "none" -> NONE;
+      default -> throw new IllegalArgumentException("unknown kind '" + kind
+          + "' (expected email, phone, address, name, date, code or none)");
+    };
+  }
 
   /** This normalizer applied to a string column (null where the value is blank or a placeholder). */
   public org.apache.spark.sql.Column column(org.apache.spark.sql.Column value) {
