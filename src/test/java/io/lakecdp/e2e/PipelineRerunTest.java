@@ -26,7 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
  * over unchanged landing files skips every stage and commits nothing but its job_runs rows; one new landing file with
  * one changed CRM contact makes every stage run, and the result equals a full run over the same files in a fresh
  * warehouse. Then, on that warehouse, {@code privacy export} and {@code privacy forget} of one person
- * ({@link PrivacyChecks}).
+ * ({@link PrivacyChecks}). The first run also checks the stage order and outputs, and a broken activation at the end
+ * stops a pipeline at its stage with the message saying where to resume.
  */
 class PipelineRerunTest {
   static final String TENANT = "rerun";
@@ -44,6 +45,7 @@ class PipelineRerunTest {
     for (String stage : STAGES) {
       assertTrue(first.err().contains("[pipeline] " + stage + ": ran (succeeded)"), stage + ":\n" + first.err());
     }
+    firstRunInOrderWithItsOutputs(first, conf, warehouse, dir.resolve("exports"));
 
     Map<String, Integer> before = snapshots(warehouse);
     long start = System.nanoTime();
@@ -113,6 +115,50 @@ class PipelineRerunTest {
     }
 
     PrivacyChecks.exportAndForgetOnePerson(conf2, warehouse2, TENANT, dir.resolve("person.json"));
+
+    // A broken activation stops the pipeline at that stage with its exit code and a message saying where to resume.
+    Path bad = conf.resolve("tenants/" + TENANT + "/activations/loyal_buyers_email.yaml");
+    Files.writeString(bad, Files.readString(bad).replace("file:", "ftp:"));
+    Submit.Result failed = Submit.run("pipeline", "--tenant", TENANT, "--conf", conf.toString(), "--run-id", "r4",
+        "--from", "segmentation", "--as-of", "2025-12-01", "--master", "local[2]");
+    assertEquals(2, failed.exitCode(), failed.err());
+    assertTrue(failed.err().contains("[pipeline] ingest: skipped (--from segmentation)"), failed.err());
+    assertTrue(failed.err().contains("[pipeline] activation FAILED (exit 2") && failed.err().contains("--from activation"),
+        failed.err());
+    assertTrue(failed.err().contains("loyal_buyers_email.yaml"), "the job's own message names the file: " + failed.err());
+  }
+
+  /**
+   * The first pipeline: every stage started in order, each its own spark-submit, with its outputs; identity
+   * resolution again in a new JVM on unchanged input is skipped (content fingerprints), and explain-pair in a third.
+   */
+  private static void firstRunInOrderWithItsOutputs(Submit.Result first, Path conf, Path warehouse, Path exports)
+      throws Exception {
+    String log = first.err();
+    int last = -1;
+    for (String stage : STAGES) {
+      int at = log.indexOf("[pipeline] " + stage + ": starting");
+      assertTrue(at > last, stage + " starts after the stage before it:\n" + log);
+      last = at;
+    }
+    assertTrue(log.contains("[pipeline] ingest-stream: skipped (no Kafka streams)"), log);
+    assertTrue(log.contains("[pipeline] tenant " + TENANT + " done"), log);
+    assertTrue(new IcebergTables(warehouse).rows(TENANT + "_act", "activation_runs").size() >= 2);
+    try (var files = Files.walk(exports)) {
+      assertTrue(files.anyMatch(f -> f.toString().contains("r1-activation") && f.endsWith("_manifest.json")),
+          "an activation manifest under " + exports);
+    }
+    Submit.Result again = Submit.run("identity-resolution", "--tenant", TENANT, "--conf", conf.toString(),
+        "--master", "local[2]");
+    assertEquals(0, again.exitCode(), again.err());
+    String summary = again.out().lines().filter(l -> l.contains("\"lakecdp_summary\"")).reduce((a, b) -> b).orElseThrow();
+    assertTrue(summary.contains("\"skipped\":\"inputs unchanged since the last successful run\""), summary);
+    assertTrue(Files.isRegularFile(warehouse.resolve("_models/" + TENANT + "/identity-model.json")), "the model is saved");
+    Submit.Result explained = Submit.run("identity-resolution", "explain-pair", "--tenant", TENANT, "--conf",
+        conf.toString(), "--master", "local[2]", "crm_contacts:C0000001", "web_signups:W0000001");
+    assertEquals(0, explained.exitCode(), explained.err());
+    assertTrue(explained.out().contains("match weight") && explained.out().contains("first_name"), explained.out());
+    assertTrue(explained.out().contains("MATCH ("), "the same person: " + explained.out());
   }
 
   private static void install(Path conf, Path warehouse, Path landing, Path exports) throws Exception {

@@ -15,7 +15,6 @@ import java.util.stream.Stream;
 import org.apache.lucene.analysis.standard.StandardAnalyzer;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
-import org.apache.lucene.document.SortedDocValuesField;
 import org.apache.lucene.document.StringField;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.IndexWriter;
@@ -29,12 +28,9 @@ import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.MatchNoDocsQuery;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.ScoreDoc;
-import org.apache.lucene.search.Sort;
-import org.apache.lucene.search.SortField;
 import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.store.FSDirectory;
-import org.apache.lucene.util.BytesRef;
 import org.apache.spark.SparkFiles;
 import org.apache.spark.TaskContext;
 import org.apache.spark.sql.Row;
@@ -61,9 +57,6 @@ final class LuceneCandidates {
       FIELD_NAMES[f] = ("t" + f).intern();
     }
   }
-
-  /** Hits ranked by score, ties by record id: the same candidates whatever order the records arrived in. */
-  private static final Sort BY_SCORE_THEN_ID = new Sort(SortField.FIELD_SCORE, new SortField("id", SortField.Type.STRING));
 
   private LuceneCandidates() {}
 
@@ -116,22 +109,27 @@ final class LuceneCandidates {
     boolean[] fuzzy = fields.fuzzy();
     Set<String> seen = new HashSet<>();
     List<String[]> records = new ArrayList<>();
+    while (rows.hasNext()) {
+      Row r = rows.next();
+      String id = r.getString(0);
+      if (!seen.add(id)) {
+        continue;
+      }
+      String[] record = new String[fields.width() + 1];
+      record[0] = id;
+      for (int f = 1; f <= fields.width(); f++) {
+        record[f] = r.getString(f);
+      }
+      records.add(record);
+    }
+    // Documents in record-id order: Lucene breaks score ties by document number, so ties go to the smaller id
+    // whatever order the rows arrived in, without a sort field.
+    records.sort(java.util.Comparator.comparing((String[] rec) -> rec[0]));
     try (IndexWriter writer = new IndexWriter(directory, new IndexWriterConfig(new StandardAnalyzer())
         .setRAMBufferSizeMB(64).setUseCompoundFile(false)
         .setMergePolicy(new LogByteSizeMergePolicy()))) {
-      while (rows.hasNext()) {
-        Row r = rows.next();
-        String id = r.getString(0);
-        if (!seen.add(id)) {
-          continue;
-        }
-        String[] record = new String[fields.width() + 1];
-        record[0] = id;
-        for (int f = 1; f <= fields.width(); f++) {
-          record[f] = r.getString(f);
-        }
+      for (String[] record : records) {
         Document doc = new Document();
-        doc.add(new SortedDocValuesField("id", new BytesRef(id)));
         for (int f = 0; f < fuzzy.length; f++) {
           String v = record[f + 1];
           if (v == null) {
@@ -142,7 +140,6 @@ final class LuceneCandidates {
           }
         }
         writer.addDocument(doc);
-        records.add(record);
       }
       // One segment, merged in order (log merge policy): a hit's doc number is its record's index.
       writer.forceMerge(1);
@@ -172,7 +169,10 @@ final class LuceneCandidates {
     List<Term> common = new ArrayList<>();
     long searchNanos = 0;
     long pairs = 0;
-    for (String[] record : records) {
+    // A pair found from both sides (a's hits hold b, b's hold a) is scored once.
+    Set<Long> decided = new HashSet<>();
+    for (int doc = 0; doc < records.size(); doc++) {
+      String[] record = records.get(doc);
       String id = record[0];
       BooleanQuery.Builder q = new BooleanQuery.Builder();
       int n = 0;
@@ -210,14 +210,15 @@ final class LuceneCandidates {
         continue;
       }
       long t = System.nanoTime();
-      TopDocs top = searcher.search(q.build(), topK + 1, BY_SCORE_THEN_ID, true);
+      // top hits by score, ties by document number, which is record-id order
+      TopDocs top = searcher.search(q.build(), topK + 1);
       searchNanos += System.nanoTime() - t;
       for (ScoreDoc hit : top.scoreDocs) {
         String[] other = records.get(hit.doc);
-        // Ordered by id; a pair found from both sides (or in two blocks) is decided twice, identically,
-        // and deduplicated with the matched edges.
+        // Ordered by id; a pair found in two blocks is decided twice, identically, and deduplicated with the
+        // matched edges.
         int cmp = id.compareTo(other[0]);
-        if (cmp == 0) {
+        if (cmp == 0 || !decided.add(Math.min(doc, hit.doc) * (long) Integer.MAX_VALUE + Math.max(doc, hit.doc))) {
           continue;
         }
         String[] a = cmp < 0 ? record : other;
