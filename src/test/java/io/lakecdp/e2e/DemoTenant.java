@@ -12,6 +12,20 @@ final class DemoTenant {
 
   private DemoTenant() {}
 
+  /** Copies a folder with everything under it. */
+  static void copyTree(Path source, Path target) throws IOException {
+    try (Stream<Path> files = Files.walk(source)) {
+      for (Path f : files.toList()) {
+        Path to = target.resolve(source.relativize(f).toString());
+        if (Files.isDirectory(f)) {
+          Files.createDirectories(to);
+        } else {
+          Files.copy(f, to);
+        }
+      }
+    }
+  }
+
   /**
    * Writes {@code <conf>/local.yaml} and {@code <conf>/tenants/<tenant>/} (the demo tenant's files),
    * with the streams reading from {@code landing}.
@@ -20,17 +34,7 @@ final class DemoTenant {
     try {
       Path target = conf.resolve("tenants").resolve(tenant);
       Files.createDirectories(target);
-      Path source = REPO.resolve("conf/tenants/demo");
-      try (Stream<Path> files = Files.walk(source)) {
-        for (Path f : files.toList()) {
-          Path to = target.resolve(source.relativize(f).toString());
-          if (Files.isDirectory(f)) {
-            Files.createDirectories(to);
-          } else {
-            Files.copy(f, to);
-          }
-        }
-      }
+      copyTree(REPO.resolve("conf/tenants/demo"), target);
       String streams = Files.readString(target.resolve("streams.yaml"));
       Files.writeString(target.resolve("streams.yaml"), streams.replaceFirst("(?m)^streams:", "landingRoot: " + landing + "\nstreams:"));
       Files.writeString(conf.resolve("local.yaml"), "catalog:\n  name: lake\n  type: hadoop\n  warehouse: " + warehouse

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.iceberg.catalog.Namespace;
 import org.apache.iceberg.catalog.TableIdentifier;
@@ -25,7 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Nothing new, nothing done, through {@code lakecdp-submit pipeline} (every stage its own JVM): a second pipeline
  * over unchanged landing files skips every stage and commits nothing but its job_runs rows; one new landing file with
  * one changed CRM contact makes every stage run, and the result equals a full run over the same files in a fresh
- * warehouse. Then, on that warehouse, {@code privacy export} and {@code privacy forget} of one person
+ * warehouse (started right after the first run, beside the reruns, since the two warehouses share nothing). Then, on
+ * that warehouse, {@code privacy export} and {@code privacy forget} of one person
  * ({@link PrivacyChecks}). The first run also checks the stage order and outputs, and a broken activation at the end
  * stops a pipeline at its stage with the message saying where to resume.
  */
@@ -46,6 +48,35 @@ class PipelineRerunTest {
       assertTrue(first.err().contains("[pipeline] " + stage + ": ran (succeeded)"), stage + ":\n" + first.err());
     }
     firstRunInOrderWithItsOutputs(first, conf, warehouse, dir.resolve("exports"));
+
+    // The landing file that the third pipeline adds: a CRM contact with a new e-mail address, modified after every
+    // other record.
+    Path crm = landing.resolve("crm/contacts");
+    Path original;
+    try (var files = Files.list(crm)) {
+      original = files.filter(f -> f.toString().endsWith(".csv")).sorted().findFirst().orElseThrow();
+    }
+    List<String> lines = Files.readAllLines(original);
+    List<String> header = List.of(lines.get(0).split(","));
+    String row = lines.stream().skip(1).filter(l -> !l.contains("\"") && l.endsWith(",false")).findFirst().orElseThrow();
+    String[] fields = row.split(",", -1);
+    fields[header.indexOf("email")] = "changed.address@example.net";
+    fields[header.indexOf("updated_at")] = "2025-11-30 12:00:00";
+    String changedFile = lines.get(0) + "\n" + String.join(",", fields) + "\n";
+
+    // A full run over the final files (a copy of the landing folder with that file) in a fresh warehouse, with the
+    // learned weights of the first run (the question here is what the pipeline reruns, not how training varies with
+    // one record). It touches nothing of the first warehouse, so it runs beside the reruns below.
+    Path landingFull = dir.resolve("landing-full");
+    DemoTenant.copyTree(landing, landingFull);
+    Files.writeString(landingFull.resolve("crm/contacts/contacts_9999.csv"), changedFile);
+    Path conf2 = dir.resolve("conf-full");
+    Path warehouse2 = dir.resolve("warehouse-full");
+    install(conf2, warehouse2, landingFull, dir.resolve("exports-full"));
+    Path model = Path.of("_models", TENANT, "identity-model.json");
+    Files.createDirectories(warehouse2.resolve(model).getParent());
+    Files.copy(warehouse.resolve(model), warehouse2.resolve(model));
+    CompletableFuture<Submit.Result> fullRun = CompletableFuture.supplyAsync(() -> pipeline(conf2, "full"));
 
     Map<String, Integer> before = snapshots(warehouse);
     long start = System.nanoTime();
@@ -71,19 +102,8 @@ class PipelineRerunTest {
           "after maintenance, " + stage + ":\n" + afterMaintenance.err());
     }
 
-    // One new landing file: a CRM contact with a new e-mail address, modified after every other record.
-    Path crm = landing.resolve("crm/contacts");
-    Path original;
-    try (var files = Files.list(crm)) {
-      original = files.filter(f -> f.toString().endsWith(".csv")).sorted().findFirst().orElseThrow();
-    }
-    List<String> lines = Files.readAllLines(original);
-    List<String> header = List.of(lines.get(0).split(","));
-    String row = lines.stream().skip(1).filter(l -> !l.contains("\"") && l.endsWith(",false")).findFirst().orElseThrow();
-    String[] fields = row.split(",", -1);
-    fields[header.indexOf("email")] = "changed.address@example.net";
-    fields[header.indexOf("updated_at")] = "2025-11-30 12:00:00";
-    Files.writeString(crm.resolve("contacts_9999.csv"), lines.get(0) + "\n" + String.join(",", fields) + "\n");
+    // The new landing file: every stage runs.
+    Files.writeString(crm.resolve("contacts_9999.csv"), changedFile);
     Submit.Result third = pipeline(conf, "r3");
     for (String stage : STAGES) {
       // the demo's transform reads only orders, which did not change
@@ -94,15 +114,7 @@ class PipelineRerunTest {
     assertTrue(lake.rows(TENANT + "_dlo", "crm_contacts").stream()
         .anyMatch(r -> "changed.address@example.net".equals(r.get("email"))), "the changed contact is loaded");
 
-    // A full run over the same files in a fresh warehouse, with the learned weights of the first run (the question
-    // here is what the pipeline reruns, not how training varies with one record).
-    Path conf2 = dir.resolve("conf-full");
-    Path warehouse2 = dir.resolve("warehouse-full");
-    install(conf2, warehouse2, landing, dir.resolve("exports-full"));
-    Path model = Path.of("_models", TENANT, "identity-model.json");
-    Files.createDirectories(warehouse2.resolve(model).getParent());
-    Files.copy(warehouse.resolve(model), warehouse2.resolve(model));
-    pipeline(conf2, "full");
+    fullRun.join();
     IcebergTables full = new IcebergTables(warehouse2);
     Map<String, String> clusters = clusters(lake);
     Map<String, String> fullClusters = clusters(full);
@@ -114,13 +126,17 @@ class PipelineRerunTest {
           rowsByCluster(lake, TENANT + "_cio", insight, "unified_id", clusters), "insight " + insight);
     }
 
-    PrivacyChecks.exportAndForgetOnePerson(conf2, warehouse2, TENANT, dir.resolve("person.json"));
-
-    // A broken activation stops the pipeline at that stage with its exit code and a message saying where to resume.
+    // A broken activation stops the pipeline at that stage with its exit code and a message saying where to resume
+    // (on the first warehouse, beside the privacy requests on the second).
     Path bad = conf.resolve("tenants/" + TENANT + "/activations/loyal_buyers_email.yaml");
     Files.writeString(bad, Files.readString(bad).replace("file:", "ftp:"));
-    Submit.Result failed = Submit.run("pipeline", "--tenant", TENANT, "--conf", conf.toString(), "--run-id", "r4",
-        "--from", "segmentation", "--as-of", "2025-12-01", "--master", "local[2]");
+    CompletableFuture<Submit.Result> failedRun = CompletableFuture.supplyAsync(() -> Submit.run("pipeline",
+        "--tenant", TENANT, "--conf", conf.toString(), "--run-id", "r4", "--from", "segmentation", "--as-of",
+        "2025-12-01", "--master", "local[2]"));
+
+    PrivacyChecks.exportAndForgetOnePerson(conf2, warehouse2, TENANT, dir.resolve("person.json"));
+
+    Submit.Result failed = failedRun.join();
     assertEquals(2, failed.exitCode(), failed.err());
     assertTrue(failed.err().contains("[pipeline] ingest: skipped (--from segmentation)"), failed.err());
     assertTrue(failed.err().contains("[pipeline] activation FAILED (exit 2") && failed.err().contains("--from activation"),

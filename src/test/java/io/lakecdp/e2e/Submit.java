@@ -32,9 +32,9 @@ final class Submit {
       Path out = java.nio.file.Files.createTempFile("submit", ".out");
       Path err = java.nio.file.Files.createTempFile("submit", ".err");
       Process p = builder(args).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-      if (!p.waitFor(10, TimeUnit.MINUTES)) {
+      if (!p.waitFor(20, TimeUnit.MINUTES)) {
         p.destroyForcibly();
-        throw new AssertionError("lakecdp-submit " + String.join(" ", args) + " did not finish in 10 minutes");
+        throw new AssertionError("lakecdp-submit " + String.join(" ", args) + " did not finish in 20 minutes");
       }
       return new Result(p.exitValue(), java.nio.file.Files.readString(out), java.nio.file.Files.readString(err));
     } catch (IOException e) {
