@@ -9,7 +9,7 @@ export LAKECDP_WAREHOUSE ?= $(CURDIR)/warehouse
 export LAKECDP_LANDING ?= $(CURDIR)/landing
 export LAKECDP_EXPORTS ?= file://$(CURDIR)/exports
 
-.PHONY: help build demo demo-data test bench clean airflow-json cluster-test
+.PHONY: help build demo demo-data test bench clean airflow-json cluster-test postgres postgres-stop
 
 help:
 	@echo "make demo    build, generate the demo tenant ($(DEMO_PEOPLE) people), ingest, resolve identities, compute insights, publish and activate segments, print what landed"
@@ -17,6 +17,7 @@ help:
 	@echo "make bench   run the benchmarks (not part of the tests); figures go to docs/BENCHMARKS.md"
 	@echo "make build   build the job jars without running tests"
 	@echo "make cluster-test   identity resolution on a local standalone cluster (2 worker JVMs), one executor killed"
+	@echo "make postgres       start a local PostgreSQL for the JDBC catalog (conf/jdbc.yaml); make postgres-stop stops it"
 	@echo "make clean   remove build output, the demo warehouse and landing files"
 
 build:
@@ -53,6 +54,15 @@ bench: build
 # A standalone master and two workers (separate JVMs) on 127.0.0.1: identity resolution with a killed executor.
 cluster-test: build
 	scripts/cluster-test.sh
+
+# A local PostgreSQL 15 keeping the Iceberg JDBC catalog (data in work/postgres). Then, e.g.:
+#   eval "$$(scripts/postgres.sh env)"; scripts/lakecdp-submit pipeline --tenant demo --env jdbc --as-of 2025-12-01
+postgres:
+	scripts/postgres.sh start
+	@echo 'now: eval "$$(scripts/postgres.sh env)" and pass --env jdbc to any job (or LAKECDP_ENV=jdbc)'
+
+postgres-stop:
+	scripts/postgres.sh stop
 
 # The pipeline as the Airflow DAG reads it (a test checks it matches the job registry).
 airflow-json: build

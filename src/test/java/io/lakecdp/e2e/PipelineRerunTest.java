@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lakecdp.common.testing.IcebergTables;
 import io.lakecdp.demo.DemoDataGenerator;
+import io.lakecdp.testsupport.PostgresServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,8 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Nothing new, nothing done, through {@code lakecdp-submit pipeline} (every stage its own JVM): a second pipeline
  * over unchanged landing files skips every stage and commits nothing but its job_runs rows; one new landing file with
  * one changed CRM contact makes every stage run, and the result equals a full run over the same files in a fresh
- * warehouse (started right after the first run, beside the reruns, since the two warehouses share nothing). Then, on
- * that warehouse, {@code privacy export} and {@code privacy forget} of one person
+ * warehouse on the PostgreSQL JDBC catalog (started right after the first run, beside the reruns, since the two
+ * warehouses share nothing). Then, on that warehouse, {@code privacy export} and {@code privacy forget} of one person
  * ({@link PrivacyChecks}). The first run also checks the stage order and outputs, and a broken activation at the end
  * stops a pipeline at its stage with the message saying where to resume.
  */
@@ -38,6 +39,12 @@ class PipelineRerunTest {
 
   @Test
   void unchangedInputsSkipEveryStageAndOneChangedContactRunsThemAll(@TempDir Path dir) throws Exception {
+    try (PostgresServer postgres = PostgresServer.start(DemoTenant.REPO)) {
+      run(dir, postgres);
+    }
+  }
+
+  private static void run(Path dir, PostgresServer postgres) throws Exception {
     Path landing = dir.resolve("landing");
     new DemoDataGenerator(3, 0.0).generate(300, landing, 100_000);
     Path conf = dir.resolve("conf");
@@ -66,13 +73,17 @@ class PipelineRerunTest {
 
     // A full run over the final files (a copy of the landing folder with that file) in a fresh warehouse, with the
     // learned weights of the first run (the question here is what the pipeline reruns, not how training varies with
-    // one record). It touches nothing of the first warehouse, so it runs beside the reruns below.
+    // one record). It touches nothing of the first warehouse, so it runs beside the reruns below. Its catalog is
+    // the JDBC catalog on a real PostgreSQL (conf/jdbc.yaml as shipped): the same result whatever the catalog.
     Path landingFull = dir.resolve("landing-full");
     DemoTenant.copyTree(landing, landingFull);
     Files.writeString(landingFull.resolve("crm/contacts/contacts_9999.csv"), changedFile);
     Path conf2 = dir.resolve("conf-full");
     Path warehouse2 = dir.resolve("warehouse-full");
     install(conf2, warehouse2, landingFull, dir.resolve("exports-full"));
+    Files.writeString(conf2.resolve("local.yaml"), Files.readString(DemoTenant.REPO.resolve("conf/jdbc.yaml"))
+        .replace("${LAKECDP_PG_PORT:-5432}", Integer.toString(postgres.port()))
+        .replace("${LAKECDP_WAREHOUSE:-warehouse-jdbc}", warehouse2.toString()));
     Path model = Path.of("_models", TENANT, "identity-model.json");
     Files.createDirectories(warehouse2.resolve(model).getParent());
     Files.copy(warehouse.resolve(model), warehouse2.resolve(model));
@@ -115,7 +126,9 @@ class PipelineRerunTest {
         .anyMatch(r -> "changed.address@example.net".equals(r.get("email"))), "the changed contact is loaded");
 
     fullRun.join();
-    IcebergTables full = new IcebergTables(warehouse2);
+    IcebergTables full = IcebergTables.jdbc("lake", postgres.jdbcUrl(), warehouse2);
+    assertFalse(Files.exists(warehouse2.resolve(TENANT + "_unified/unified_link_individual/metadata/version-hint.text")),
+        "the full run's tables are in the JDBC catalog, not a Hadoop one");
     Map<String, String> clusters = clusters(lake);
     Map<String, String> fullClusters = clusters(full);
     assertEquals(new TreeSet<>(clusters.values()), new TreeSet<>(fullClusters.values()), "the same unified profiles");
@@ -134,7 +147,7 @@ class PipelineRerunTest {
         "--tenant", TENANT, "--conf", conf.toString(), "--run-id", "r4", "--from", "segmentation", "--as-of",
         "2025-12-01", "--master", "local[2]"));
 
-    PrivacyChecks.exportAndForgetOnePerson(conf2, warehouse2, TENANT, dir.resolve("person.json"));
+    PrivacyChecks.exportAndForgetOnePerson(conf2, full, warehouse2, TENANT, dir.resolve("person.json"));
 
     Submit.Result failed = failedRun.join();
     assertEquals(2, failed.exitCode(), failed.err());

@@ -31,8 +31,9 @@ import org.apache.parquet.hadoop.example.GroupReadSupport;
 final class PrivacyChecks {
   private PrivacyChecks() {}
 
-  static void exportAndForgetOnePerson(Path conf, Path warehouse, String tenant, Path json) throws Exception {
-    IcebergTables lake = new IcebergTables(warehouse);
+  /** @param lake the tenant's tables through the catalog the configuration names; {@code warehouse} their files */
+  static void exportAndForgetOnePerson(Path conf, IcebergTables lake, Path warehouse, String tenant, Path json)
+      throws Exception {
     // The person: the first unified profile of two or more source records whose identifiers nobody else shares.
     Map<String, Set<String>> identifiers = new TreeMap<>();
     Map<String, Set<String>> records = new TreeMap<>();

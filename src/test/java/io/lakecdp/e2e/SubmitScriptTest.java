@@ -14,7 +14,7 @@ class SubmitScriptTest {
   void unknownJobExitsTwoAndListsTheValidJobs() {
     Submit.Result r = Submit.run("dlo-wrte", "--tenant", "demo");
     assertEquals(2, r.exitCode());
-    assertTrue(r.err().contains("Unknown job 'dlo-wrte'. Valid jobs: demo-data, dlo-write, ingest-stream, transform, identity-resolution, calculated-insights, segmentation, activation, inspect, report, maintain, privacy, bench-dlo-write, bench-identity, bench-segmentation, bench-ingest-stream, bench-activation"), r.err());
+    assertTrue(r.err().contains("Unknown job 'dlo-wrte'. Valid jobs: demo-data, dlo-write, ingest-stream, transform, identity-resolution, calculated-insights, segmentation, activation, inspect, report, query, catalog, maintain, privacy, bench-dlo-write, bench-identity, bench-segmentation, bench-ingest-stream, bench-activation"), r.err());
   }
 
   @Test

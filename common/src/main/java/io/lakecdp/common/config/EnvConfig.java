@@ -98,6 +98,18 @@ public record EnvConfig(
     return base.resolve(value).normalize().toString();
   }
 
+  /** The Iceberg catalog's own properties (type or catalog-impl, warehouse, uri, ...), for Iceberg's CatalogUtil. */
+  public Map<String, String> icebergCatalogProperties() {
+    String prefix = "spark.sql.catalog." + catalogName + ".";
+    Map<String, String> out = new LinkedHashMap<>();
+    catalogSparkSettings().forEach((k, v) -> {
+      if (k.startsWith(prefix)) {
+        out.put(k.substring(prefix.length()), v);
+      }
+    });
+    return out;
+  }
+
   /** The Spark settings that wire the Iceberg catalog, {@code spark.sql.catalog.<name>.*}. */
   public Map<String, String> catalogSparkSettings() {
     String prefix = "spark.sql.catalog." + catalogName;

@@ -66,7 +66,7 @@ public abstract class JobCommand implements Callable<Integer> {
   public Integer call() {
     long start = System.currentTimeMillis();
     String id = runId != null ? runId : defaultRunId();
-    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter out = summaryOnStandardError() ? spec.commandLine().getErr() : spec.commandLine().getOut();
     EnvConfig envConfig;
     TenantConfig tenantConfig;
     try {
@@ -128,6 +128,14 @@ public abstract class JobCommand implements Callable<Integer> {
     }
     finish(out, summary);
     return code;
+  }
+
+  /**
+   * Whether the one-line JSON summary goes to standard error: for commands whose standard output is their result
+   * (query's CSV, for a pipe).
+   */
+  protected boolean summaryOnStandardError() {
+    return false;
   }
 
   /**

@@ -32,6 +32,10 @@ public final class JobRegistry {
         "Print a tenant's tables, row counts, quarantine and DMO counts"));
     add(new JobSpec("report", "jobs/inspect", "io.lakecdp.inspect.ReportCommand", true,
         "Write a self-contained HTML run report: stage runs, identity consolidation, segment populations, deliveries"));
+    add(new JobSpec("query", "jobs/inspect", "io.lakecdp.inspect.QueryCommand", true,
+        "Read-only SQL over a tenant's model (DMOs, unified objects, insights, memberships), 1,000 rows by default"));
+    add(new JobSpec("catalog", "jobs/inspect", "io.lakecdp.inspect.CatalogCommand", true,
+        "Catalogs: 'migrate' registers a tenant's tables of one environment's catalog in another's (e.g. local to jdbc)"));
     add(new JobSpec("maintain", "jobs/maintain", "io.lakecdp.maintain.MaintainCommand", true,
         "Table maintenance: compaction, snapshot expiry, orphan files, manifests; the ingest ledger is kept first"));
     add(new JobSpec("privacy", "jobs/maintain", "io.lakecdp.maintain.PrivacyCommand", true,

@@ -33,6 +33,9 @@ public record TenantTables(String catalog, String tenant) {
    */
   public static final String INGEST_LEDGER = "ingest_ledger";
 
+  /** The layers, each a namespace {@code <tenant>_<layer>}. */
+  public static final java.util.List<String> LAYERS = java.util.List.of("dlo", "unified", "cio", "seg", "act", "ops");
+
   public String namespace(String layer) {
     return catalog + "." + tenant + "_" + layer;
   }

@@ -29,4 +29,16 @@ public final class UnifiedModel {
   }
 
   private UnifiedModel() {}
+
+  /** Registers the unified tables that exist as temporary views named like the model ({@code UnifiedIndividual}, ...). */
+  public static void registerViews(org.apache.spark.sql.SparkSession spark, TenantTables tables) {
+    VIEWS.forEach((view, table) -> {
+      String name = tables.unified(table);
+      if (spark.catalog().tableExists(name)) {
+        spark.table(name).createOrReplaceTempView(view);
+      } else {
+        spark.catalog().dropTempView(view);
+      }
+    });
+  }
 }

@@ -8,27 +8,58 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.iceberg.CatalogProperties;
 import org.apache.iceberg.Table;
+import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.catalog.Namespace;
+import org.apache.iceberg.catalog.SupportsNamespaces;
 import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
 import org.apache.iceberg.hadoop.HadoopCatalog;
 import org.apache.iceberg.io.CloseableIterable;
+import org.apache.iceberg.jdbc.JdbcCatalog;
 import org.apache.iceberg.types.Types;
 
 /**
- * A reader that shares no code with lakecdp: Iceberg's own Hadoop catalog and generic reader, to
- * check what jobs really committed.
+ * A reader that shares no code with lakecdp: Iceberg's own catalog (Hadoop, or JDBC on PostgreSQL) and generic
+ * reader, to check what jobs really committed.
  */
 public final class IcebergTables {
-  private final HadoopCatalog catalog;
+  private final Catalog catalog;
 
   public IcebergTables(Path warehouse) {
     this.catalog = new HadoopCatalog(new Configuration(), warehouse.toString());
   }
 
+  private IcebergTables(Catalog catalog) {
+    this.catalog = catalog;
+  }
+
+  /** The tables of an Iceberg JDBC catalog (user lakecdp, no password), as jobs see them with that catalog name. */
+  public static IcebergTables jdbc(String catalogName, String uri, Path warehouse) {
+    JdbcCatalog jdbc = new JdbcCatalog();
+    jdbc.setConf(new Configuration());
+    jdbc.initialize(catalogName, Map.of(CatalogProperties.URI, uri, CatalogProperties.WAREHOUSE_LOCATION,
+        warehouse.toString(), JdbcCatalog.PROPERTY_PREFIX + "user", "lakecdp", JdbcCatalog.PROPERTY_PREFIX + "password",
+        "", "jdbc.schema-version", "V1"));
+    return new IcebergTables(jdbc);
+  }
+
   public static IcebergTables ofTestWarehouse() {
     return new IcebergTables(TestSpark.warehouse());
+  }
+
+  /** Every table of the catalog, as namespace.table, sorted. */
+  public List<String> tables() {
+    List<String> out = new ArrayList<>();
+    for (Namespace ns : ((SupportsNamespaces) catalog).listNamespaces()) {
+      for (TableIdentifier id : catalog.listTables(ns)) {
+        out.add(id.toString());
+      }
+    }
+    out.sort(null);
+    return out;
   }
 
   public boolean exists(String namespace, String table) {

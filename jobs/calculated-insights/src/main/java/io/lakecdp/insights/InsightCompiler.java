@@ -37,19 +37,7 @@ public final class InsightCompiler {
   /** Registers every DMO as an empty view of its schema and every existing unified table under its view name. */
   public static void registerSchemaViews(SparkSession spark, Map<String, DmoDefinition> dmos, TenantTables tables) {
     dmos.forEach((name, def) -> spark.createDataFrame(List.<Row>of(), def.schema()).createOrReplaceTempView(name));
-    registerUnifiedViews(spark, tables);
-  }
-
-  /** The unified tables that exist, as views named like the model ({@code UnifiedIndividual}, ...). */
-  public static void registerUnifiedViews(SparkSession spark, TenantTables tables) {
-    UnifiedModel.VIEWS.forEach((view, table) -> {
-      String name = tables.unified(table);
-      if (spark.catalog().tableExists(name)) {
-        spark.table(name).createOrReplaceTempView(view);
-      } else {
-        spark.catalog().dropTempView(view);
-      }
-    });
+    UnifiedModel.registerViews(spark, tables);
   }
 
   /**

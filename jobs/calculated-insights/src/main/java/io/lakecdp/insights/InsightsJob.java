@@ -7,6 +7,7 @@ import io.lakecdp.common.lake.CommitKeys;
 import io.lakecdp.common.lake.InputFingerprint;
 import io.lakecdp.common.lake.Lake;
 import io.lakecdp.common.model.DataModel;
+import io.lakecdp.common.model.UnifiedModel;
 import io.lakecdp.common.sql.TenantSql;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -71,7 +72,7 @@ public final class InsightsJob {
       InsightCompiler.check(spark, insight, readable);
     }
     new DataModel(spark, ctx.tenant(), ctx.tables()).registerViews();
-    InsightCompiler.registerUnifiedViews(spark, ctx.tables());
+    UnifiedModel.registerViews(spark, ctx.tables());
     Lake lake = ctx.lake();
     lake.ensureNamespace(ctx.tables().namespace("cio"));
     Map<String, Map<String, Object>> per = new LinkedHashMap<>();

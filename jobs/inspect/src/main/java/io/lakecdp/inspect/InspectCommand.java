@@ -19,8 +19,6 @@ import picocli.CommandLine.Command;
 @Command(name = "inspect", mixinStandardHelpOptions = true,
     description = "Print a tenant's Iceberg tables with row counts, quarantined rows by stream and reason, and DMO row counts.")
 public class InspectCommand extends JobCommand {
-  private static final List<String> LAYERS = List.of("dlo", "unified", "cio", "seg", "act", "ops");
-
   @picocli.CommandLine.Option(names = "--same-unified-as", paramLabel = "TENANT",
       description = "Also compare this tenant's unified ids with another tenant's (record id -> unified id) and exit 1 "
           + "when they differ: did two runs over the same input resolve identically (e.g. a cluster and a local run)?")
@@ -49,7 +47,7 @@ public class InspectCommand extends JobCommand {
     ctx.step("counting tables");
     out.printf("== Tables of tenant %s (catalog %s, warehouse %s)%n", ctx.tenant().name(),
         ctx.env().catalogName(), ctx.env().warehouse());
-    for (String layer : LAYERS) {
+    for (String layer : TenantTables.LAYERS) {
       for (String name : ctx.lake().tables(tables.namespace(layer))) {
         long n = spark.table(name).count();
         counts.put(name, n);

@@ -1,0 +1,233 @@
+package io.lakecdp.inspect;
+
+import io.lakecdp.common.config.ConfigException;
+import io.lakecdp.common.config.EnvConfig;
+import io.lakecdp.common.config.TenantConfig;
+import io.lakecdp.common.job.JobCommand;
+import io.lakecdp.common.job.JobContext;
+import io.lakecdp.common.job.JobMain;
+import io.lakecdp.common.job.JobResult;
+import io.lakecdp.common.lake.TenantTables;
+import io.lakecdp.common.model.DataModel;
+import io.lakecdp.common.model.UnifiedModel;
+import io.lakecdp.common.sql.TenantSql;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.apache.spark.sql.AnalysisException;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * Read-only SQL over one tenant's model, as Data Explorer and the Query API answer it: the DMOs ({@code Individual},
+ * {@code SalesOrder}, custom DMOs), the unified objects ({@code UnifiedIndividual}, {@code UnifiedLinkIndividual},
+ * the unified contact points), every calculated insight by its name and the segment memberships
+ * ({@code membership_latest}, {@code membership_history}). The text goes through the tenant SQL sandbox first
+ * ({@link TenantSql}): anything but a query (INSERT, CREATE, DROP, MERGE, DELETE, SET, ...), another tenant's or a
+ * qualified table, a file path or a function that reaches outside the data is refused with exit 2 before anything
+ * runs. The result goes to standard output; the run summary to standard error.
+ */
+@Command(name = "query", mixinStandardHelpOptions = true,
+    description = {"Run one read-only SQL query over a tenant's model and print the result.",
+        "Readable names: the tenant's DMOs, UnifiedIndividual, UnifiedLinkIndividual, UnifiedContactPointEmail/Phone/"
+            + "Address, each calculated insight by name, membership_latest and membership_history. Statements that "
+            + "write or change anything are refused (exit 2).",
+        "With --format csv or json, standard output holds the result only (for a pipe); notes go to standard error."})
+public class QueryCommand extends JobCommand {
+  /** The row limit when none is given, as Data Explorer's. */
+  public static final int DEFAULT_LIMIT = 1000;
+
+  enum Format { table, csv, json }
+
+  @Parameters(index = "0", paramLabel = "SQL", description = "The query (SELECT ... or WITH ... SELECT ...).")
+  String sql;
+
+  @Option(names = "--limit", defaultValue = "" + DEFAULT_LIMIT, paramLabel = "N",
+      description = "Rows to print at most (default: ${DEFAULT-VALUE}); a line on standard error says when the result "
+          + "was cut. 0: all rows.")
+  int limit;
+
+  @Option(names = "--format", defaultValue = "table", paramLabel = "FORMAT",
+      description = "table (aligned columns, default), csv (a header line, then rows) or json (one JSON object per row).")
+  Format format;
+
+  public static void main(String[] args) {
+    JobMain.exit(new QueryCommand(), args);
+  }
+
+  @Override
+  protected String jobName() {
+    return "query";
+  }
+
+  /** Read-only: not even a job_runs row. */
+  @Override
+  protected boolean recordsRun() {
+    return false;
+  }
+
+  @Override
+  protected boolean summaryOnStandardError() {
+    return true;
+  }
+
+  @Override
+  protected void validate(EnvConfig env, TenantConfig tenant) {
+    if (limit < 0) {
+      throw new ConfigException("command line", "--limit", "must be 0 (all rows) or more, found " + limit);
+    }
+    if (sql == null || sql.isBlank()) {
+      throw new ConfigException("command line", "SQL", "the query is empty");
+    }
+  }
+
+  @Override
+  protected JobResult execute(JobContext ctx) {
+    SparkSession spark = ctx.spark();
+    TenantTables tables = ctx.tables();
+    ctx.step("registering the model's names");
+    Map<String, String> objects = new LinkedHashMap<>();
+    new DataModel(spark, ctx.tenant(), tables).registerViews().forEach(name -> objects.put(name, "DMO"));
+    UnifiedModel.registerViews(spark, tables);
+    UnifiedModel.VIEWS.keySet().forEach(view -> objects.put(view, "unified"));
+    for (String table : ctx.lake().tables(tables.namespace("cio"))) {
+      String name = table.substring(table.lastIndexOf('.') + 1);
+      spark.table(table).createOrReplaceTempView(name);
+      objects.put(name, "insight");
+    }
+    for (String name : List.of(TenantTables.MEMBERSHIP_LATEST, TenantTables.MEMBERSHIP_HISTORY)) {
+      String table = tables.seg(name);
+      if (spark.catalog().tableExists(table)) {
+        spark.table(table).createOrReplaceTempView(name);
+      }
+      objects.put(name, "segments");
+    }
+    Set<String> readable = new TreeSet<>(objects.keySet());
+    new TenantSql(spark, readable, "command line", "SQL").checkQuery(sql);
+
+    ctx.step("running the query");
+    Dataset<Row> result;
+    try {
+      result = spark.sql(sql);
+      result.schema(); // analysis: unknown columns and names of objects not yet built fail here
+    } catch (Exception e) { // Spark's AnalysisException is checked to javac but never declared
+      if (!(e instanceof AnalysisException)) {
+        throw e instanceof RuntimeException re ? re : new IllegalStateException(e);
+      }
+      throw new ConfigException("command line", "SQL", firstLine(e.getMessage())
+          + (e.getMessage().contains("TABLE_OR_VIEW_NOT_FOUND") ? " (an object exists once the stage that builds "
+          + "it has run: unified objects after identity resolution, insights after calculated-insights, "
+          + "memberships after segmentation)" : ""));
+    }
+    List<String> columns = List.of(result.columns());
+    Dataset<Row> bounded = limit > 0 ? result.limit(limit + 1) : result;
+    List<String> lines;
+    List<String[]> rows = new ArrayList<>();
+    if (format == Format.json) {
+      lines = bounded.toJSON().collectAsList();
+    } else {
+      // Spark's own text form of every value (dates, decimals, arrays, maps) so the output matches what it shows.
+      Column[] text = columns.stream().map(c -> functions.col("`" + c.replace("`", "``") + "`").cast("string"))
+          .toArray(Column[]::new);
+      for (Row r : bounded.select(text).collectAsList()) {
+        String[] values = new String[columns.size()];
+        for (int i = 0; i < values.length; i++) {
+          values[i] = r.isNullAt(i) ? null : r.getString(i);
+        }
+        rows.add(values);
+      }
+      lines = null;
+    }
+    int count = lines != null ? lines.size() : rows.size();
+    boolean cut = limit > 0 && count > limit;
+    int shown = cut ? limit : count;
+    PrintWriter out = spec.commandLine().getOut();
+    switch (format) {
+      case json -> lines.subList(0, shown).forEach(out::println);
+      case csv -> {
+        out.println(String.join(",", columns.stream().map(QueryCommand::csv).toList()));
+        for (String[] r : rows.subList(0, shown)) {
+          List<String> cells = new ArrayList<>();
+          for (String v : r) {
+            cells.add(v == null ? "" : csv(v));
+          }
+          out.println(String.join(",", cells));
+        }
+      }
+      case table -> printTable(out, columns, rows.subList(0, shown));
+    }
+    out.flush();
+    PrintWriter err = spec.commandLine().getErr();
+    if (cut) {
+      err.println("-- the result was cut at " + limit + " rows (--limit " + limit + "); --limit 0 prints all rows");
+    } else {
+      err.println("-- " + shown + (shown == 1 ? " row" : " rows"));
+    }
+    err.flush();
+    Map<String, Object> details = new LinkedHashMap<>();
+    details.put("columns", columns);
+    details.put("rows_returned", shown);
+    details.put("truncated", cut);
+    details.put("limit", limit);
+    details.put("format", format.name());
+    return JobResult.of(0, shown, details);
+  }
+
+  private static void printTable(PrintWriter out, List<String> columns, List<String[]> rows) {
+    int[] width = new int[columns.size()];
+    for (int i = 0; i < width.length; i++) {
+      width[i] = columns.get(i).length();
+      for (String[] r : rows) {
+        width[i] = Math.max(width[i], cell(r[i]).length());
+      }
+    }
+    StringBuilder rule = new StringBuilder("+");
+    for (int w : width) {
+      rule.append("-".repeat(w + 2)).append('+');
+    }
+    out.println(rule);
+    out.println(line(columns.toArray(new String[0]), width));
+    out.println(rule);
+    for (String[] r : rows) {
+      out.println(line(r, width));
+    }
+    out.println(rule);
+  }
+
+  private static String line(String[] values, int[] width) {
+    StringBuilder s = new StringBuilder("|");
+    for (int i = 0; i < width.length; i++) {
+      String v = cell(values[i]);
+      s.append(' ').append(v).append(" ".repeat(width[i] - v.length())).append(" |");
+    }
+    return s.toString();
+  }
+
+  private static String cell(String v) {
+    return v == null ? "NULL" : v.replace('\n', ' ');
+  }
+
+  /** RFC 4180: a value with a comma, a quote or a line break is quoted, quotes doubled. */
+  static String csv(String v) {
+    if (v.indexOf(',') < 0 && v.indexOf('"') < 0 && v.indexOf('\n') < 0 && v.indexOf('\r') < 0) {
+      return v;
+    }
+    return '"' + v.replace("\"", "\"\"") + '"';
+  }
+
+  private static String firstLine(String m) {
+    String s = String.valueOf(m).strip();
+    int nl = s.indexOf('\n');
+    return nl < 0 ? s : s.substring(0, nl);
+  }
+}
