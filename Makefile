@@ -9,7 +9,7 @@ export LAKECDP_WAREHOUSE ?= $(CURDIR)/warehouse
 export LAKECDP_LANDING ?= $(CURDIR)/landing
 export LAKECDP_EXPORTS ?= file://$(CURDIR)/exports
 
-.PHONY: help build demo demo-data test bench clean airflow-json cluster-test postgres postgres-stop
+.PHONY: help build demo demo-data test bench clean airflow-json cluster-test postgres postgres-stop trino trino-stop
 
 help:
 	@echo "make demo    build, generate the demo tenant ($(DEMO_PEOPLE) people), ingest, resolve identities, compute insights, publish and activate segments, print what landed"
@@ -18,6 +18,7 @@ help:
 	@echo "make build   build the job jars without running tests"
 	@echo "make cluster-test   identity resolution on a local standalone cluster (2 worker JVMs), one executor killed"
 	@echo "make postgres       start a local PostgreSQL for the JDBC catalog (conf/jdbc.yaml); make postgres-stop stops it"
+	@echo "make trino          start a local Trino 476 on that catalog (make trino-stop stops it)"
 	@echo "make clean   remove build output, the demo warehouse and landing files"
 
 build:
@@ -63,6 +64,14 @@ postgres:
 
 postgres-stop:
 	scripts/postgres.sh stop
+
+# Trino 476 on the same JDBC catalog (needs `make postgres` first; data files in $(LAKECDP_WAREHOUSE)).
+trino:
+	scripts/trino.sh start --pg-port "$$(cat work/postgres/port)" --warehouse "$(LAKECDP_WAREHOUSE)"
+	@echo 'now: eval "$$(scripts/trino.sh env)" and query --engine trino'
+
+trino-stop:
+	scripts/trino.sh stop
 
 # The pipeline as the Airflow DAG reads it (a test checks it matches the job registry).
 airflow-json: build

@@ -12,6 +12,20 @@ final class DemoTenant {
 
   private DemoTenant() {}
 
+  /**
+   * Writes {@code <conf>/<env>.yaml}: the shipped {@code conf/jdbc.yaml} (the JDBC catalog on PostgreSQL) with the
+   * test server's port and the warehouse folder filled in.
+   */
+  static void writeJdbcEnv(Path conf, String env, int postgresPort, Path warehouse) {
+    try {
+      Files.writeString(conf.resolve(env + ".yaml"), Files.readString(REPO.resolve("conf/jdbc.yaml"))
+          .replace("${LAKECDP_PG_PORT:-5432}", Integer.toString(postgresPort))
+          .replace("${LAKECDP_WAREHOUSE:-warehouse-jdbc}", warehouse.toString()));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** Copies a folder with everything under it. */
   static void copyTree(Path source, Path target) throws IOException {
     try (Stream<Path> files = Files.walk(source)) {

@@ -8,7 +8,6 @@ import io.lakecdp.common.job.Json;
 import io.lakecdp.common.testing.IcebergTables;
 import io.lakecdp.demo.DemoDataGenerator;
 import io.lakecdp.testsupport.PostgresServer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Timestamp;
 import java.util.List;
@@ -35,9 +34,7 @@ class OpenCatalogTest {
     Path warehouse = dir.resolve("warehouse");
     DemoTenant.install(conf, TENANT, warehouse, landing);
     try (PostgresServer postgres = PostgresServer.start(DemoTenant.REPO)) {
-      Files.writeString(conf.resolve("jdbc.yaml"), Files.readString(DemoTenant.REPO.resolve("conf/jdbc.yaml"))
-          .replace("${LAKECDP_PG_PORT:-5432}", Integer.toString(postgres.port()))
-          .replace("${LAKECDP_WAREHOUSE:-warehouse-jdbc}", warehouse.toString()));
+      DemoTenant.writeJdbcEnv(conf, "jdbc", postgres.port(), warehouse);
 
       // A laptop's warehouse (the Hadoop catalog of local.yaml) moves to the JDBC catalog.
       Submit.Result local = job("dlo-write", conf, "local", "--stream", "crm_contacts");

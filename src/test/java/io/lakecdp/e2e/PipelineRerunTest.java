@@ -81,9 +81,7 @@ class PipelineRerunTest {
     Path conf2 = dir.resolve("conf-full");
     Path warehouse2 = dir.resolve("warehouse-full");
     install(conf2, warehouse2, landingFull, dir.resolve("exports-full"));
-    Files.writeString(conf2.resolve("local.yaml"), Files.readString(DemoTenant.REPO.resolve("conf/jdbc.yaml"))
-        .replace("${LAKECDP_PG_PORT:-5432}", Integer.toString(postgres.port()))
-        .replace("${LAKECDP_WAREHOUSE:-warehouse-jdbc}", warehouse2.toString()));
+    DemoTenant.writeJdbcEnv(conf2, "local", postgres.port(), warehouse2);
     Path model = Path.of("_models", TENANT, "identity-model.json");
     Files.createDirectories(warehouse2.resolve(model).getParent());
     Files.copy(warehouse.resolve(model), warehouse2.resolve(model));

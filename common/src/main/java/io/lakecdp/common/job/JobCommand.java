@@ -3,6 +3,7 @@ package io.lakecdp.common.job;
 import io.lakecdp.common.config.ConfigException;
 import io.lakecdp.common.config.EnvConfig;
 import io.lakecdp.common.config.TenantConfig;
+import io.lakecdp.common.model.ModelViews;
 import io.lakecdp.common.spark.JobTelemetry;
 import io.lakecdp.common.spark.SparkSessions;
 import java.io.PrintWriter;
@@ -113,6 +114,13 @@ public abstract class JobCommand implements Callable<Integer> {
     } finally {
       spark.sparkContext().clearJobGroup();
     }
+    if (code == ExitCodes.OK && refreshesModelViews()) {
+      try {
+        ModelViews.refresh(envConfig, tenantConfig);
+      } catch (RuntimeException | LinkageError e) { // the job's work is done: views are a convenience on top
+        LOG.warn("Could not refresh the model views of tenant {}: {}", tenant, e.getMessage());
+      }
+    }
     telemetry.drain();
     telemetry.detach();
     Map<String, Object> details = result == null ? new LinkedHashMap<>() : result.details();
@@ -128,6 +136,14 @@ public abstract class JobCommand implements Callable<Integer> {
     }
     finish(out, summary);
     return code;
+  }
+
+  /**
+   * Whether a successful run refreshes the tenant's model views in the catalog ({@link ModelViews}): the jobs that
+   * change what the views show (mappings, DLOs, unified tables, insights, memberships) say yes.
+   */
+  protected boolean refreshesModelViews() {
+    return false;
   }
 
   /**

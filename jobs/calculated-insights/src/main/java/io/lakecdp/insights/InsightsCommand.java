@@ -28,6 +28,12 @@ public class InsightsCommand extends JobCommand {
 
   private List<InsightDefinition> insights;
 
+  /** What it writes shows in the tenant's model views: refresh them (catalogs with views). */
+  @Override
+  protected boolean refreshesModelViews() {
+    return true;
+  }
+
   @Override
   protected String jobName() {
     return "calculated-insights";

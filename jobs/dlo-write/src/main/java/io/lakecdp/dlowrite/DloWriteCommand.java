@@ -27,6 +27,12 @@ public class DloWriteCommand extends JobCommand {
 
   private List<DataStream> selected;
 
+  /** What it writes shows in the tenant's model views: refresh them (catalogs with views). */
+  @Override
+  protected boolean refreshesModelViews() {
+    return true;
+  }
+
   @Override
   protected String jobName() {
     return "dlo-write";

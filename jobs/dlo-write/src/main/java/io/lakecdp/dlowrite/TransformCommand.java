@@ -37,6 +37,12 @@ public class TransformCommand extends JobCommand {
 
   private List<TransformDefinition> transforms;
 
+  /** What it writes shows in the tenant's model views: refresh them (catalogs with views). */
+  @Override
+  protected boolean refreshesModelViews() {
+    return true;
+  }
+
   @Override
   protected String jobName() {
     return "transform";

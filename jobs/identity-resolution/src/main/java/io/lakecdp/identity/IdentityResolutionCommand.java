@@ -34,6 +34,12 @@ public class IdentityResolutionCommand extends JobCommand {
   @Option(names = "--retrain", description = "Learn the match weights again even when a saved model fits the configuration.")
   boolean retrain;
 
+  /** What it writes shows in the tenant's model views: refresh them (catalogs with views). */
+  @Override
+  protected boolean refreshesModelViews() {
+    return true;
+  }
+
   @Override
   protected String jobName() {
     return "identity-resolution";

@@ -54,6 +54,12 @@ public class IngestStreamCommand extends JobCommand {
   private boolean continuous;
   private long stopAfterMs;
 
+  /** What it writes shows in the tenant's model views: refresh them (catalogs with views). */
+  @Override
+  protected boolean refreshesModelViews() {
+    return true;
+  }
+
   @Override
   protected String jobName() {
     return "ingest-stream";

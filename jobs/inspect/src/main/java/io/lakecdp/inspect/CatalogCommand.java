@@ -2,9 +2,11 @@ package io.lakecdp.inspect;
 
 import io.lakecdp.common.config.ConfigException;
 import io.lakecdp.common.config.EnvConfig;
+import io.lakecdp.common.config.TenantConfig;
 import io.lakecdp.common.job.ExitCodes;
 import io.lakecdp.common.job.Json;
 import io.lakecdp.common.lake.TenantTables;
+import io.lakecdp.common.model.ModelViews;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -34,7 +36,7 @@ import picocli.CommandLine.Spec;
  * has with other metadata is reported and left alone, never overwritten.
  */
 @Command(name = "catalog", mixinStandardHelpOptions = true,
-    description = "Catalog administration.", subcommands = {CatalogCommand.Migrate.class})
+    description = "Catalog administration.", subcommands = {CatalogCommand.Migrate.class, CatalogCommand.Views.class})
 public class CatalogCommand implements Callable<Integer> {
   @Spec
   CommandLine.Model.CommandSpec spec;
@@ -47,6 +49,52 @@ public class CatalogCommand implements Callable<Integer> {
   public Integer call() {
     spec.commandLine().usage(spec.commandLine().getErr());
     return ExitCodes.INVALID_INPUT;
+  }
+
+  /** {@code catalog views}: the tenant's model views refreshed by hand (jobs refresh them after their writes). */
+  @Command(name = "views", mixinStandardHelpOptions = true,
+      description = {"Create or replace the tenant's model views (<tenant>_dmo: DMOs, unified objects, insights, "
+          + "memberships), each with a Spark and a Trino SQL representation. Catalogs without views: nothing to do."})
+  static final class Views implements Callable<Integer> {
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--tenant", required = true, description = "Tenant whose views to refresh.")
+    String tenant;
+
+    @Option(names = "--env", defaultValue = "${env:LAKECDP_ENV:-local}",
+        description = "Environment file in the conf folder, without .yaml (default: $LAKECDP_ENV or local).")
+    String env;
+
+    @Option(names = "--conf", defaultValue = "${env:LAKECDP_CONF:-conf}",
+        description = "Configuration folder holding <env>.yaml and tenants/ (default: $LAKECDP_CONF or ./conf).")
+    Path confDir;
+
+    @Override
+    public Integer call() throws IOException {
+      long start = System.currentTimeMillis();
+      ModelViews.Refresh refresh;
+      try {
+        EnvConfig envConfig = EnvConfig.load(confDir, env).forTenant(confDir, tenant);
+        refresh = ModelViews.refresh(envConfig, TenantConfig.load(confDir, tenant, envConfig));
+      } catch (ConfigException e) {
+        spec.commandLine().getErr().println("ERROR " + e.getMessage());
+        return ExitCodes.INVALID_INPUT;
+      }
+      Map<String, Object> summary = new LinkedHashMap<>();
+      summary.put("lakecdp_summary", 1);
+      summary.put("job", "catalog views");
+      summary.put("tenant", tenant);
+      summary.put("status", "succeeded");
+      summary.put("views_supported", refresh.supported());
+      summary.put("created", refresh.created());
+      summary.put("replaced", refresh.replaced());
+      summary.put("unchanged", refresh.unchanged());
+      summary.put("duration_ms", System.currentTimeMillis() - start);
+      spec.commandLine().getOut().println(Json.mapper().writeValueAsString(summary));
+      spec.commandLine().getOut().flush();
+      return ExitCodes.OK;
+    }
   }
 
   /** {@code catalog migrate}: the tenant's tables of one catalog registered in another. */

@@ -9,6 +9,7 @@ import io.lakecdp.common.job.JobMain;
 import io.lakecdp.common.job.JobResult;
 import io.lakecdp.common.lake.TenantTables;
 import io.lakecdp.common.model.DataModel;
+import io.lakecdp.common.model.ModelViews;
 import io.lakecdp.common.model.UnifiedModel;
 import io.lakecdp.common.sql.TenantSql;
 import java.io.PrintWriter;
@@ -56,6 +57,17 @@ public class QueryCommand extends JobCommand {
       description = "Rows to print at most (default: ${DEFAULT-VALUE}); a line on standard error says when the result "
           + "was cut. 0: all rows.")
   int limit;
+
+  enum Engine { spark, trino }
+
+  @Option(names = "--engine", defaultValue = "spark", paramLabel = "ENGINE",
+      description = "spark (default: this job's own session over the lake) or trino (the Trino server at --trino-url, "
+          + "over the tenant's model views in the catalog; see scripts/trino.sh).")
+  Engine engine;
+
+  @Option(names = "--trino-url", defaultValue = "${env:LAKECDP_TRINO_URL}", paramLabel = "URL",
+      description = "Trino's address for --engine trino, e.g. http://127.0.0.1:8080 (default: $LAKECDP_TRINO_URL).")
+  String trinoUrl;
 
   @Option(names = "--format", defaultValue = "table", paramLabel = "FORMAT",
       description = "table (aligned columns, default), csv (a header line, then rows) or json (one JSON object per row).")
@@ -115,39 +127,11 @@ public class QueryCommand extends JobCommand {
     Set<String> readable = new TreeSet<>(objects.keySet());
     new TenantSql(spark, readable, "command line", "SQL").checkQuery(sql);
 
-    ctx.step("running the query");
-    Dataset<Row> result;
-    try {
-      result = spark.sql(sql);
-      result.schema(); // analysis: unknown columns and names of objects not yet built fail here
-    } catch (Exception e) { // Spark's AnalysisException is checked to javac but never declared
-      if (!(e instanceof AnalysisException)) {
-        throw e instanceof RuntimeException re ? re : new IllegalStateException(e);
-      }
-      throw new ConfigException("command line", "SQL", firstLine(e.getMessage())
-          + (e.getMessage().contains("TABLE_OR_VIEW_NOT_FOUND") ? " (an object exists once the stage that builds "
-          + "it has run: unified objects after identity resolution, insights after calculated-insights, "
-          + "memberships after segmentation)" : ""));
-    }
-    List<String> columns = List.of(result.columns());
-    Dataset<Row> bounded = limit > 0 ? result.limit(limit + 1) : result;
-    List<String> lines;
-    List<String[]> rows = new ArrayList<>();
-    if (format == Format.json) {
-      lines = bounded.toJSON().collectAsList();
-    } else {
-      // Spark's own text form of every value (dates, decimals, arrays, maps) so the output matches what it shows.
-      Column[] text = columns.stream().map(c -> functions.col("`" + c.replace("`", "``") + "`").cast("string"))
-          .toArray(Column[]::new);
-      for (Row r : bounded.select(text).collectAsList()) {
-        String[] values = new String[columns.size()];
-        for (int i = 0; i < values.length; i++) {
-          values[i] = r.isNullAt(i) ? null : r.getString(i);
-        }
-        rows.add(values);
-      }
-      lines = null;
-    }
+    ctx.step("running the query (" + engine + ")");
+    Answer answer = engine == Engine.trino ? trino(ctx) : spark(spark);
+    List<String> columns = answer.columns();
+    List<String> lines = answer.json();
+    List<String[]> rows = answer.rows();
     int count = lines != null ? lines.size() : rows.size();
     boolean cut = limit > 0 && count > limit;
     int shown = cut ? limit : count;
@@ -182,6 +166,100 @@ public class QueryCommand extends JobCommand {
     details.put("format", format.name());
     return JobResult.of(0, shown, details);
   }
+
+  /** A result: its columns, and either its rows as text or (format json) one JSON object per row. */
+  record Answer(List<String> columns, List<String[]> rows, List<String> json) {}
+
+  private Answer spark(SparkSession spark) {
+    Dataset<Row> result;
+    try {
+      result = spark.sql(sql);
+      result.schema(); // analysis: unknown columns and names of objects not yet built fail here
+    } catch (Exception e) { // Spark's AnalysisException is checked to javac but never declared
+      if (!(e instanceof AnalysisException)) {
+        throw e instanceof RuntimeException re ? re : new IllegalStateException(e);
+      }
+      throw new ConfigException("command line", "SQL", firstLine(e.getMessage())
+          + (e.getMessage().contains("TABLE_OR_VIEW_NOT_FOUND") ? NOT_BUILT : ""));
+    }
+    List<String> columns = List.of(result.columns());
+    Dataset<Row> bounded = limit > 0 ? result.limit(limit + 1) : result;
+    if (format == Format.json) {
+      return new Answer(columns, List.of(), bounded.toJSON().collectAsList());
+    }
+    // Spark's own text form of every value (dates, decimals, arrays, maps) so the output matches what it shows.
+    Column[] text = columns.stream().map(c -> functions.col("`" + c.replace("`", "``") + "`").cast("string"))
+        .toArray(Column[]::new);
+    List<String[]> rows = new ArrayList<>();
+    for (Row r : bounded.select(text).collectAsList()) {
+      String[] values = new String[columns.size()];
+      for (int i = 0; i < values.length; i++) {
+        values[i] = r.isNullAt(i) ? null : r.getString(i);
+      }
+      rows.add(values);
+    }
+    return new Answer(columns, rows, null);
+  }
+
+  /**
+   * The same query through Trino, over the tenant's model views ({@code <tenant>_dmo}, see ModelViews): the session's
+   * schema is that namespace, so the model's names resolve to its views (Trino folds names to lower case).
+   */
+  private Answer trino(JobContext ctx) {
+    if (trinoUrl == null || trinoUrl.isBlank()) {
+      throw new ConfigException("command line", "--trino-url", "--engine trino needs the Trino server's URL "
+          + "(--trino-url or LAKECDP_TRINO_URL; scripts/trino.sh start prints it)");
+    }
+    String url = "jdbc:trino://" + trinoUrl.replaceFirst("^https?://", "").replaceFirst("/+$", "") + "/"
+        + ctx.env().catalogName() + "/" + ModelViews.namespace(ctx.tenant().name());
+    java.util.Properties props = new java.util.Properties();
+    props.setProperty("user", System.getProperty("user.name", "lakecdp"));
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection(url, props);
+        java.sql.Statement st = c.createStatement()) {
+      c.setReadOnly(true);
+      if (limit > 0) {
+        st.setMaxRows(limit + 1);
+      }
+      try (java.sql.ResultSet rs = st.executeQuery(sql)) {
+        java.sql.ResultSetMetaData md = rs.getMetaData();
+        List<String> columns = new ArrayList<>();
+        for (int i = 1; i <= md.getColumnCount(); i++) {
+          columns.add(md.getColumnLabel(i));
+        }
+        List<String[]> rows = new ArrayList<>();
+        List<String> json = new ArrayList<>();
+        while (rs.next()) {
+          if (format == Format.json) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            for (int i = 1; i <= columns.size(); i++) {
+              Object v = rs.getObject(i);
+              m.put(columns.get(i - 1), v == null || v instanceof Number || v instanceof Boolean ? v : v.toString());
+            }
+            json.add(io.lakecdp.common.job.Json.mapper().writeValueAsString(m));
+          } else {
+            String[] values = new String[columns.size()];
+            for (int i = 1; i <= values.length; i++) {
+              values[i - 1] = rs.getString(i);
+            }
+            rows.add(values);
+          }
+        }
+        return new Answer(columns, rows, format == Format.json ? json : null);
+      }
+    } catch (java.sql.SQLException e) {
+      String m = String.valueOf(e.getMessage());
+      if (m.contains("does not exist") || m.contains("cannot be resolved") || m.contains("mismatched input")) {
+        throw new ConfigException("command line", "SQL", firstLine(m) + (m.contains("does not exist") ? NOT_BUILT
+            + "; the views are refreshed by the jobs, or by catalog views --tenant T" : ""));
+      }
+      throw new IllegalStateException("Trino at " + trinoUrl + ": " + firstLine(m), e);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static final String NOT_BUILT = " (an object exists once the stage that builds it has run: unified objects "
+      + "after identity resolution, insights after calculated-insights, memberships after segmentation)";
 
   private static void printTable(PrintWriter out, List<String> columns, List<String[]> rows) {
     int[] width = new int[columns.size()];

@@ -87,6 +87,12 @@ public abstract class SegmentationCommand extends JobCommand {
         + "and its window bounds are those of its last publish (default: such segments are skipped).")
     boolean force;
 
+    /** Memberships show in the tenant's model views: refresh them (catalogs with views). */
+    @Override
+    protected boolean refreshesModelViews() {
+      return true;
+    }
+
     @Override
     protected String jobName() {
       return "segmentation";

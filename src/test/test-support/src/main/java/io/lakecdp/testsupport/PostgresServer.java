@@ -61,24 +61,29 @@ public final class PostgresServer implements AutoCloseable {
   @Override
   public void close() {
     run(script, "stop", "--dir", dir.toString());
+    deleteTree(dir);
+  }
+
+  /** Deletes a folder and everything under it; a leftover under the temporary folder does no harm. */
+  static void deleteTree(Path dir) {
     try (var files = Files.walk(dir)) {
       for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
         Files.deleteIfExists(p);
       }
     } catch (IOException e) {
-      // the folder is under the temporary folder; a leftover does no harm
+      // left for the system's cleaning of temporary files
     }
   }
 
-  private static void run(Path script, String... args) {
+  static void run(Path script, String... args) {
     try {
       List<String> cmd = new java.util.ArrayList<>(List.of(script.toString()));
       cmd.addAll(List.of(args));
       Path log = Files.createTempFile("postgres-sh", ".log");
       Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-      if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
         p.destroyForcibly();
-        throw new IllegalStateException("scripts/postgres.sh " + String.join(" ", args) + " failed:\n"
+        throw new IllegalStateException(script.getFileName() + " " + String.join(" ", args) + " failed:\n"
             + Files.readString(log));
       }
       Files.deleteIfExists(log);
