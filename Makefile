@@ -9,7 +9,7 @@ export LAKECDP_WAREHOUSE ?= $(CURDIR)/warehouse
 export LAKECDP_LANDING ?= $(CURDIR)/landing
 export LAKECDP_EXPORTS ?= file://$(CURDIR)/exports
 
-.PHONY: help build demo demo-data test bench clean airflow-json cluster-test postgres postgres-stop trino trino-stop
+.PHONY: help build demo demo-data test bench clean airflow-json cluster-test postgres postgres-stop trino trino-stop lakehouse lakehouse-stop
 
 help:
 	@echo "make demo    build, generate the demo tenant ($(DEMO_PEOPLE) people), ingest, resolve identities, compute insights, publish and activate segments, print what landed"
@@ -19,6 +19,7 @@ help:
 	@echo "make cluster-test   identity resolution on a local standalone cluster (2 worker JVMs), one executor killed"
 	@echo "make postgres       start a local PostgreSQL for the JDBC catalog (conf/jdbc.yaml); make postgres-stop stops it"
 	@echo "make trino          start a local Trino 476 on that catalog (make trino-stop stops it)"
+	@echo "make lakehouse      both: PostgreSQL, then Trino on it (make lakehouse-stop stops both)"
 	@echo "make clean   remove build output, the demo warehouse and landing files"
 
 build:
@@ -65,13 +66,21 @@ postgres:
 postgres-stop:
 	scripts/postgres.sh stop
 
-# Trino 476 on the same JDBC catalog (needs `make postgres` first; data files in $(LAKECDP_WAREHOUSE)).
+# Trino 476 on the same JDBC catalog (needs `make postgres` first). Tables it creates go to JDBC_WAREHOUSE, the
+# folder to give the jobs too: LAKECDP_WAREHOUSE=$(JDBC_WAREHOUSE) ... --env jdbc.
+JDBC_WAREHOUSE ?= $(CURDIR)/warehouse-jdbc
 trino:
-	scripts/trino.sh start --pg-port "$$(cat work/postgres/port)" --warehouse "$(LAKECDP_WAREHOUSE)"
+	scripts/trino.sh start --pg-port "$$(cat work/postgres/port)" --warehouse "$(JDBC_WAREHOUSE)"
 	@echo 'now: eval "$$(scripts/trino.sh env)" and query --engine trino'
 
 trino-stop:
 	scripts/trino.sh stop
+
+# Both servers in one command: PostgreSQL (the JDBC catalog), then Trino on it.
+lakehouse: postgres trino
+	@echo 'then: eval "$$(scripts/postgres.sh env; scripts/trino.sh env)"; export LAKECDP_WAREHOUSE=$(JDBC_WAREHOUSE)'
+
+lakehouse-stop: trino-stop postgres-stop
 
 # The pipeline as the Airflow DAG reads it (a test checks it matches the job registry).
 airflow-json: build

@@ -32,13 +32,6 @@ public final class PairScorer implements Serializable {
   private final MatchModel model;
   private final double thresholdWeight;
   private final double keepWeight;
-  // For the early rejection (see rejects): whether it applies, the comparisons in the order it computes them
-  // (cheap kinds first), and each comparison's best weight at a level other than exact agreement.
-  private final boolean rejectEarly;
-  private final int[] cheapFirst;
-  private final double[] bestInexactWeight;
-  /** Slack below the threshold for the early rejection: sums in another order differ by rounding only. */
-  private static final double REJECT_MARGIN = 1e-9;
 
   public PairScorer(RuleSet rules, List<String> fields) {
     this(rules, fields, null, Double.NaN);
@@ -89,28 +82,6 @@ public final class PairScorer implements Serializable {
       comparisonPositions[c] = cmp.fields().stream().mapToInt(this.fields::indexOf).toArray();
       tfPosition[c] = cmp.usesTermFrequency() ? this.fields.size() + tf++ : -1;
     }
-    rejectEarly = model != null && Double.isNaN(keepWeight) && rules.rules().stream().allMatch(MatchRule::forbids);
-    cheapFirst = java.util.stream.IntStream.range(0, comparisons.size()).boxed()
-        .sorted(java.util.Comparator.comparingInt(c -> cost(comparisons.get(c).kind())))
-        .mapToInt(Integer::intValue).toArray();
-    bestInexactWeight = new double[comparisons.size()];
-    for (int c = 0; c < comparisons.size() && model != null; c++) {
-      double best = 0.0; // a missing value weighs nothing
-      for (int l = 1; l < comparisons.get(c).levelCount(); l++) {
-        best = Math.max(best, model.weight(c, l, Double.NaN));
-      }
-      bestInexactWeight[c] = best;
-    }
-  }
-
-  /** Relative cost of computing a comparison's level: exact and date kinds are cheap, names the dearest. */
-  private static int cost(Comparison.Kind kind) {
-    return switch (kind) {
-      case EXACT, CODE, DATE, PHONE -> 0;
-      case EMAIL -> 1;
-      case LOCATION, TEXT -> 2;
-      case NAME -> 3;
-    };
   }
 
   /** Positions of the term frequencies after the fields: one per comparison that uses them, in order. */
@@ -199,38 +170,6 @@ public final class PairScorer implements Serializable {
       }
     }
     return new Decision(forbidden != null ? null : fired, out, levelNames, forbidden);
-  }
-
-  /**
-   * Whether the pair certainly does not match, found without the full decision: with learned weights, no rule that
-   * forces a match and no pair kept below the threshold, a pair matches only when its weight reaches the threshold,
-   * so the comparisons are computed cheapest first and the pair is rejected as soon as the weight so far plus the
-   * best the remaining comparisons could add (record {@code a}'s term frequency included) falls below the
-   * threshold. Most candidate pairs do not match; they skip the dear name comparisons, the forbid rules and the
-   * score maps. A false answer says nothing: {@link #score} decides.
-   */
-  public boolean rejects(String[] a, String[] b, int offset) {
-    if (!rejectEarly) {
-      return false;
-    }
-    List<Comparison> comparisons = rules.comparisons();
-    double[] best = new double[cheapFirst.length];
-    double remaining = 0.0;
-    for (int c : cheapFirst) {
-      double exact = model.weight(c, 0, tf(a, c, offset));
-      best[c] = Math.max(exact, bestInexactWeight[c]);
-      remaining += best[c];
-    }
-    double weight = model.priorWeight();
-    for (int c : cheapFirst) {
-      if (weight + remaining < thresholdWeight - REJECT_MARGIN) {
-        return true;
-      }
-      int level = comparisons.get(c).level(a, b, offset(comparisonPositions[c], offset));
-      weight += model.weight(c, level, level == 0 ? tf(a, c, offset) : Double.NaN);
-      remaining -= best[c];
-    }
-    return weight < thresholdWeight - REJECT_MARGIN;
   }
 
   /** Whether a pair that did not match is kept all the same (see {@code keepProbability}). */

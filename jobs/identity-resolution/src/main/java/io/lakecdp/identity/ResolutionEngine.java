@@ -424,9 +424,6 @@ public final class ResolutionEngine {
    * {@code below_threshold}.
    */
   static Row decide(PairScorer scorer, String[] a, String[] b) {
-    if (scorer.rejects(a, b, 1)) {
-      return null;
-    }
     PairScorer.Decision d = scorer.score(a, b, 1);
     boolean matched = d.rule() != null;
     if (!matched && !scorer.keeps(d)) {

@@ -1,7 +1,6 @@
 package io.lakecdp.identity;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -102,40 +101,6 @@ class WeightScoringTest {
         record("b", "ann", "lee", "ann@x.com", null, null), 1);
     assertNull(initial.forbiddenBy(), "an initial is not a different given name");
     assertEquals(PairScorer.BY_WEIGHT, initial.rule());
-  }
-
-  @Test
-  void earlyRejectionNeverRejectsAPairTheFullDecisionMatches(@TempDir Path dir) throws Exception {
-    RuleSet withMatchRule = PairScorerTest.rules(dir, CONFIG);
-    PairScorer forcing = new PairScorer(withMatchRule, List.copyOf(withMatchRule.fields().keySet()), model());
-    assertFalse(forcing.rejects(record("a", "ann", "lee", null, "L-7", null), record("b", "zoe", "poe", null, "L-7", null),
-        1), "a rule may force any pair: nothing is rejected early");
-    RuleSet rs = PairScorerTest.rules(dir, CONFIG.replaceAll("(?s)  - name: same_loyalty_number.*?\n  - name", "  - name"));
-    assertEquals(List.of("first", "email", "last"), List.copyOf(rs.fields().keySet()));
-    PairScorer scorer = new PairScorer(rs, List.copyOf(rs.fields().keySet()), model());
-    String[] firsts = {"ann", "anne", "an", "a", "zoe", "lee", null};
-    String[] lasts = {"lee", "leigh", "smith", "ann", "farncott", null};
-    String[] emails = {"ann@x.com", "ann@y.com", "anne@x.com", "zoe@x.com", null};
-    String[] tfs = {"0.00001", "0.02", null};
-    java.util.Random random = new java.util.Random(7);
-    int rejected = 0;
-    int matched = 0;
-    for (int i = 0; i < 20_000; i++) {
-      String[] a = {"a", pick(random, firsts), pick(random, emails), pick(random, lasts), null, pick(random, tfs)};
-      String[] b = {"b", pick(random, firsts), pick(random, emails), pick(random, lasts), null, pick(random, tfs)};
-      PairScorer.Decision d = scorer.score(a, b, 1);
-      if (scorer.rejects(a, b, 1)) {
-        rejected++;
-        assertNull(d.rule(), "rejected early but the full decision matches: " + d.scores());
-      } else if (d.rule() != null) {
-        matched++;
-      }
-    }
-    assertTrue(rejected > 10_000 && matched > 500, rejected + " rejected early, " + matched + " matched");
-  }
-
-  private static String pick(java.util.Random random, String[] values) {
-    return values[random.nextInt(values.length)];
   }
 
   @Test
