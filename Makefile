@@ -9,7 +9,7 @@ export LAKECDP_WAREHOUSE ?= $(CURDIR)/warehouse
 export LAKECDP_LANDING ?= $(CURDIR)/landing
 export LAKECDP_EXPORTS ?= file://$(CURDIR)/exports
 
-.PHONY: help build demo demo-data test bench clean airflow-json cluster-test postgres postgres-stop trino trino-stop lakehouse lakehouse-stop
+.PHONY: help build demo demo-data test bench clean airflow-json cluster-test postgres postgres-stop trino trino-stop lakehouse lakehouse-stop rest-catalog rest-catalog-stop
 
 help:
 	@echo "make demo    build, generate the demo tenant ($(DEMO_PEOPLE) people), ingest, resolve identities, compute insights, publish and activate segments, print what landed"
@@ -20,6 +20,7 @@ help:
 	@echo "make postgres       start a local PostgreSQL for the JDBC catalog (conf/jdbc.yaml); make postgres-stop stops it"
 	@echo "make trino          start a local Trino 476 on that catalog (make trino-stop stops it)"
 	@echo "make lakehouse      both: PostgreSQL, then Trino on it (make lakehouse-stop stops both)"
+	@echo "make rest-catalog   an Iceberg REST catalog server on that PostgreSQL (conf/rest.yaml; make rest-catalog-stop)"
 	@echo "make clean   remove build output, the demo warehouse and landing files"
 
 build:
@@ -81,6 +82,16 @@ lakehouse: postgres trino
 	@echo 'then: eval "$$(scripts/postgres.sh env; scripts/trino.sh env)"; export LAKECDP_WAREHOUSE=$(JDBC_WAREHOUSE)'
 
 lakehouse-stop: trino-stop postgres-stop
+
+# The Iceberg REST catalog server (iceberg-open-api) keeping its state in the local PostgreSQL (started here when it
+# is not running); new tables go to REST_WAREHOUSE. Then: eval "$$(scripts/rest-catalog.sh env)" and --env rest.
+REST_WAREHOUSE ?= $(CURDIR)/warehouse-rest
+rest-catalog: postgres
+	scripts/rest-catalog.sh start --pg-port "$$(cat work/postgres/port)" --warehouse "$(REST_WAREHOUSE)"
+	@echo 'now: eval "$$(scripts/rest-catalog.sh env)" and pass --env rest to any job (or LAKECDP_ENV=rest)'
+
+rest-catalog-stop:
+	scripts/rest-catalog.sh stop
 
 # The pipeline as the Airflow DAG reads it (a test checks it matches the job registry).
 airflow-json: build

@@ -11,6 +11,8 @@
 # postgres user, which must be able to reach DIR.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=scripts/server-lib.sh
+source "$ROOT/scripts/server-lib.sh"
 BIN="${LAKECDP_PG_BIN:-/usr/lib/postgresql/15/bin}"
 DIR="${LAKECDP_PG_DIR:-$ROOT/work/postgres}"
 PORT=""
@@ -45,19 +47,13 @@ case "$CMD" in
     [[ -f "$DIR/port" ]] || die "no server was started in $DIR"
     echo "export LAKECDP_PG_PORT=$(cat "$DIR/port")" ;;
   stop)
-    if ! running; then echo "postgres.sh: not running ($DIR)" >&2; exit 0; fi
-    pid="$(cat "$PIDFILE")"
-    kill -INT "$pid"  # fast shutdown: open sessions are ended, data is flushed
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid"; fi
-    rm -f "$PIDFILE"
-    echo "postgres.sh: stopped (pid $pid)" >&2 ;;
+    stop_server postgres.sh "$PIDFILE" INT 10 ;;
   start)
     [[ -x "$BIN/postgres" ]] || die "no PostgreSQL server binaries in $BIN (run scripts/test-tools.sh, or set LAKECDP_PG_BIN)"
     if running; then echo "postgres.sh: already running (pid $(cat "$PIDFILE"))" >&2; url; exit 0; fi
     if [[ -z "$PORT" && -f "$DIR/port" ]]; then PORT="$(cat "$DIR/port")"; fi
     if [[ -z "$PORT" ]]; then
-      PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+      PORT="$(free_port)"
     fi
     echo "$PORT" > "$DIR/port"
     if [[ ${#AS[@]} -gt 0 ]]; then

@@ -14,6 +14,8 @@
 # has a 2 GB heap and trusts every user name (no authentication: a laptop or test server).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=scripts/server-lib.sh
+source "$ROOT/scripts/server-lib.sh"
 VERSION=476
 DIR="${LAKECDP_TRINO_DIR:-$ROOT/work/trino}"
 PORT=""
@@ -71,13 +73,7 @@ case "$CMD" in
     [[ -f "$DIR/port" ]] || die "no server was started in $DIR"
     echo "export LAKECDP_TRINO_URL=$(url)" ;;
   stop)
-    if ! running; then echo "trino.sh: not running ($DIR)" >&2; exit 0; fi
-    pid="$(cat "$PIDFILE")"
-    kill -TERM "$pid"
-    for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid"; fi
-    rm -f "$PIDFILE"
-    echo "trino.sh: stopped (pid $pid)" >&2 ;;
+    stop_server trino.sh "$PIDFILE" TERM 30 ;;
   start)
     [[ -n "$PG_PORT" ]] || die "--pg-port (or LAKECDP_PG_PORT) is required: Trino's catalog is the PostgreSQL JDBC catalog"
     [[ -n "$WAREHOUSE" ]] || die "--warehouse (or LAKECDP_WAREHOUSE) is required"
@@ -85,7 +81,7 @@ case "$CMD" in
     if running; then echo "trino.sh: already running (pid $(cat "$PIDFILE"))" >&2; url; exit 0; fi
     install_server
     if [[ -z "$PORT" ]]; then
-      PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+      PORT="$(free_port)"
     fi
     echo "$PORT" > "$DIR/port"
     ETC="$DIR/etc"

@@ -26,6 +26,20 @@ final class DemoTenant {
     }
   }
 
+  /**
+   * Writes {@code <conf>/<env>.yaml}: the shipped {@code conf/rest.yaml} (a REST catalog server) with the test
+   * server's address and the folder for lakecdp's own files filled in.
+   */
+  static void writeRestEnv(Path conf, String env, String uri, Path files) {
+    try {
+      Files.writeString(conf.resolve(env + ".yaml"), Files.readString(REPO.resolve("conf/rest.yaml"))
+          .replace("${LAKECDP_REST_URI:-http://127.0.0.1:8181}", uri)
+          .replace("${LAKECDP_WAREHOUSE:-warehouse-rest}", files.toString()));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** Copies a folder with everything under it. */
   static void copyTree(Path source, Path target) throws IOException {
     try (Stream<Path> files = Files.walk(source)) {

@@ -15,7 +15,12 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,12 +28,14 @@ import org.junit.jupiter.api.io.TempDir;
  * Spark and Trino on the same tables: the demo pipeline runs with Spark on the PostgreSQL JDBC catalog, then a real
  * Trino 476 (scripts/trino.sh, Java 25) reads every DLO, the model views (a DMO, the unified profiles, an insight, the
  * memberships) and computes a join, each equal to what Spark reads ({@code query --engine spark} against
- * {@code query --engine trino}); and a table Trino writes is read by a lakecdp job.
+ * {@code query --engine trino}); a table Trino writes is read by a lakecdp job; and two publishes of different
+ * segments at the same time both commit with their own membership changes.
  */
 class TrinoTest {
   static final String TENANT = "lakehouse";
 
   @Test
+  @SuppressWarnings("unchecked")
   void trinoReadsWhatSparkWroteAndSparkReadsWhatTrinoWrote(@TempDir Path dir) throws Exception {
     Path landing = dir.resolve("landing");
     new DemoDataGenerator(9, 0.0).generate(150, landing, 100_000);
@@ -90,7 +97,63 @@ class TrinoTest {
         assertTrue(inspect.out().lines().anyMatch(l -> l.contains("lake." + TENANT + "_dlo.trino_vips")
             && l.replace(",", "").contains(" " + vips + " rows")), inspect.out());
       }
+
+      // Two publishes of different segments at the same time on the JDBC catalog (a later --as-of moves both
+      // segments' 90-day windows): both commit, and each publish's membership changes, runs and members are its own.
+      Map<String, Set<String>> before = members(lake);
+      List<String> segments = List.of("loyal_buyers", "lapsed_openers");
+      List<CompletableFuture<Submit.Result>> publishes = segments.stream().map(s -> CompletableFuture.supplyAsync(() ->
+          Submit.run("segmentation", "publish", "--tenant", TENANT, "--conf", conf.toString(), "--env", "jdbc",
+              "--segment", s, "--run-id", "concurrent-" + s, "--as-of", "2026-02-15", "--master", "local[2]")))
+          .toList();
+      for (CompletableFuture<Submit.Result> publish : publishes) {
+        assertEquals(0, publish.join().exitCode(), publish.join().err());
+      }
+      Map<String, Map<String, Object>> runs = lake.rowsBy(TENANT + "_ops", "job_runs", "run_id");
+      Map<String, Object> one = runs.get("concurrent-loyal_buyers");
+      Map<String, Object> other = runs.get("concurrent-lapsed_openers");
+      assertTrue(((Comparable<Object>) one.get("started_at")).compareTo(other.get("ended_at")) < 0
+          && ((Comparable<Object>) other.get("started_at")).compareTo(one.get("ended_at")) < 0,
+          "the two publishes ran at the same time: " + one + " / " + other);
+      Map<String, Set<String>> after = members(lake);
+      long changes = 0;
+      for (String segment : segments) {
+        String publish = "concurrent-" + segment;
+        Set<String> added = new TreeSet<>(after.getOrDefault(segment, Set.of()));
+        added.removeAll(before.getOrDefault(segment, Set.of()));
+        Set<String> removed = new TreeSet<>(before.getOrDefault(segment, Set.of()));
+        removed.removeAll(after.getOrDefault(segment, Set.of()));
+        Map<String, Set<String>> history = new TreeMap<>();
+        for (Map<String, Object> r : lake.rows(TENANT + "_seg", "membership_history")) {
+          if (publish.equals(r.get("publish_id"))) {
+            assertEquals(segment, r.get("segment_id"), "a publish records only its own segment");
+            history.computeIfAbsent((String) r.get("change"), k -> new TreeSet<>()).add((String) r.get("member_id"));
+          }
+        }
+        assertEquals(added, history.getOrDefault("added", Set.of()), segment + ": members added");
+        assertEquals(removed, history.getOrDefault("removed", Set.of()), segment + ": members removed");
+        changes += added.size() + removed.size();
+        assertTrue(lake.rows(TENANT + "_seg", "membership_latest").stream()
+            .filter(r -> segment.equals(r.get("segment_id"))).allMatch(r -> publish.equals(r.get("publish_id"))));
+        List<Map<String, Object>> segmentRuns = lake.rows(TENANT + "_seg", "segment_runs").stream()
+            .filter(r -> publish.equals(r.get("publish_id"))).toList();
+        assertEquals(1, segmentRuns.size(), segmentRuns.toString());
+        assertEquals((long) after.getOrDefault(segment, Set.of()).size(), segmentRuns.get(0).get("population"));
+        assertEquals((long) added.size(), segmentRuns.get(0).get("added"));
+        assertEquals((long) removed.size(), segmentRuns.get(0).get("removed"));
+      }
+      assertTrue(changes > 0, "the later reference time changed some membership");
+      assertEquals(before.get("high_value"), after.get("high_value"), "a segment neither publish named is untouched");
     }
+  }
+
+  /** Segment id to its members, from membership_latest. */
+  private static Map<String, Set<String>> members(IcebergTables lake) {
+    Map<String, Set<String>> out = new TreeMap<>();
+    for (Map<String, Object> r : lake.rows(TENANT + "_seg", "membership_latest")) {
+      out.computeIfAbsent((String) r.get("segment_id"), k -> new TreeSet<>()).add((String) r.get("member_id"));
+    }
+    return out;
   }
 
   private static long count(Statement st, String table) throws java.sql.SQLException {

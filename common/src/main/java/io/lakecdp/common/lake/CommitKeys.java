@@ -21,8 +21,6 @@ public final class CommitKeys {
   public static final String STREAM_BATCH = "lakecdp.stream-batch";
   /** Summary (streaming ingest): the micro-batch number of a DLO commit. */
   public static final String STREAM_BATCH_NUMBER = "lakecdp.stream-batch-number";
-  /** Summary (segmentation): the snapshot of {@code membership_latest} a publish replaced. */
-  public static final String PREVIOUS_SNAPSHOT = "lakecdp.previous-snapshot";
   /**
    * Summary (segmentation): the segments a publish wrote; {@code lakecdp.inputs.<segment>} holds each one's
    * fingerprint.

@@ -2,8 +2,10 @@ package io.lakecdp.common.lake;
 
 import io.lakecdp.common.job.CrashPoints;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
@@ -94,6 +96,17 @@ public final class Lake {
       }
     }
     return false;
+  }
+
+  /** The values {@code key} takes in the summaries of the table's current history. */
+  public Set<String> commitValues(String name, String key) {
+    Set<String> out = new HashSet<>();
+    for (Snapshot s : history(name)) {
+      if (s.summary().get(key) != null) {
+        out.add(s.summary().get(key));
+      }
+    }
+    return out;
   }
 
   /**

@@ -14,11 +14,13 @@ import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.catalog.Namespace;
 import org.apache.iceberg.catalog.SupportsNamespaces;
 import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.catalog.ViewCatalog;
 import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
 import org.apache.iceberg.hadoop.HadoopCatalog;
 import org.apache.iceberg.io.CloseableIterable;
 import org.apache.iceberg.jdbc.JdbcCatalog;
+import org.apache.iceberg.rest.RESTCatalog;
 import org.apache.iceberg.types.Types;
 
 /**
@@ -46,6 +48,13 @@ public final class IcebergTables {
     return new IcebergTables(jdbc);
   }
 
+  /** The tables of an Iceberg REST catalog server, through Iceberg's own REST client. */
+  public static IcebergTables rest(String uri) {
+    RESTCatalog rest = new RESTCatalog();
+    rest.initialize("lake", Map.of(CatalogProperties.URI, uri));
+    return new IcebergTables(rest);
+  }
+
   public static IcebergTables ofTestWarehouse() {
     return new IcebergTables(TestSpark.warehouse());
   }
@@ -57,6 +66,16 @@ public final class IcebergTables {
       for (TableIdentifier id : catalog.listTables(ns)) {
         out.add(id.toString());
       }
+    }
+    out.sort(null);
+    return out;
+  }
+
+  /** The names of the views in a namespace, sorted (for catalogs that hold views). */
+  public List<String> views(String namespace) {
+    List<String> out = new ArrayList<>();
+    for (TableIdentifier id : ((ViewCatalog) catalog).listViews(Namespace.of(namespace))) {
+      out.add(id.name());
     }
     out.sort(null);
     return out;

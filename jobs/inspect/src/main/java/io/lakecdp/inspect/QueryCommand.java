@@ -108,27 +108,27 @@ public class QueryCommand extends JobCommand {
     SparkSession spark = ctx.spark();
     TenantTables tables = ctx.tables();
     ctx.step("registering the model's names");
-    Map<String, String> objects = new LinkedHashMap<>();
-    new DataModel(spark, ctx.tenant(), tables).registerViews().forEach(name -> objects.put(name, "DMO"));
+    Set<String> readable = new TreeSet<>(new DataModel(spark, ctx.tenant(), tables).registerViews());
     UnifiedModel.registerViews(spark, tables);
-    UnifiedModel.VIEWS.keySet().forEach(view -> objects.put(view, "unified"));
+    readable.addAll(UnifiedModel.VIEWS.keySet());
     for (String table : ctx.lake().tables(tables.namespace("cio"))) {
       String name = table.substring(table.lastIndexOf('.') + 1);
       spark.table(table).createOrReplaceTempView(name);
-      objects.put(name, "insight");
+      readable.add(name);
     }
     for (String name : List.of(TenantTables.MEMBERSHIP_LATEST, TenantTables.MEMBERSHIP_HISTORY)) {
       String table = tables.seg(name);
       if (spark.catalog().tableExists(table)) {
         spark.table(table).createOrReplaceTempView(name);
       }
-      objects.put(name, "segments");
+      readable.add(name);
     }
-    Set<String> readable = new TreeSet<>(objects.keySet());
     new TenantSql(spark, readable, "command line", "SQL").checkQuery(sql);
 
     ctx.step("running the query (" + engine + ")");
+    long started = System.nanoTime();
     Answer answer = engine == Engine.trino ? trino(ctx) : spark(spark);
+    long queryMs = (System.nanoTime() - started) / 1_000_000L;
     List<String> columns = answer.columns();
     List<String> lines = answer.json();
     List<String[]> rows = answer.rows();
@@ -164,6 +164,8 @@ public class QueryCommand extends JobCommand {
     details.put("truncated", cut);
     details.put("limit", limit);
     details.put("format", format.name());
+    details.put("engine", engine.name());
+    details.put("query_ms", queryMs);
     return JobResult.of(0, shown, details);
   }
 

@@ -231,7 +231,7 @@ public final class SegmentationJob {
     String runs = tables.segmentRuns();
     lake.ensureNamespace(tables.namespace("seg"));
     createTables(latest, history, runs);
-    completeHistory(latest, history);
+    completeHistory(latest, history, null);
     completeRuns(latest, runs);
     String publishId = ctx.runId();
     if (lake.hasCommit(latest, CommitKeys.RUN_ID, publishId)) {
@@ -256,11 +256,9 @@ public final class SegmentationJob {
     Dataset<Row> rows = computed.members().filter(functions.col("segment_id").isin(changed.toArray()))
         .select(functions.col("segment_id"), functions.col(SegmentCompiler.MEMBER), functions.col("holdout"),
             functions.lit(publishId).as("publish_id"), functions.lit(publishedAt).as("published_at"));
-    Snapshot before = lake.table(latest).currentSnapshot();
     Map<String, String> commit = new LinkedHashMap<>();
     commit.put(CommitKeys.RUN_ID, publishId);
     commit.put(CommitKeys.JOB, ctx.job());
-    commit.put(CommitKeys.PREVIOUS_SNAPSHOT, before == null ? "none" : String.valueOf(before.snapshotId()));
     commit.put(CommitKeys.SEGMENTS, String.join(",", changed));
     commit.put(CommitKeys.SEGMENTS_SKIPPED, String.join(",", unchanged));
     changed.forEach(id -> commit.put(CommitKeys.INPUTS + "." + id, fingerprints.get(id)));
@@ -270,7 +268,7 @@ public final class SegmentationJob {
       return null;
     });
     ctx.step("recording membership changes");
-    completeHistory(latest, history);
+    completeHistory(latest, history, publishId);
     return recordRuns(latest, runs, publishId, publishedAt, System.currentTimeMillis() - start, fingerprints);
   }
 
@@ -361,19 +359,29 @@ public final class SegmentationJob {
   }
 
   /**
-   * If the latest table's newest publish has no {@code segment_runs} rows yet (a run stopped after the membership
-   * commit), appends them; the duration of that run is then unknown (null).
+   * Every publish in the latest table's history without {@code segment_runs} rows yet (a run stopped after its
+   * membership commit) gets them, oldest first; the duration of such a run is unknown (null).
    */
   private void completeRuns(String latest, String runs) {
-    Snapshot current = lake.table(latest).currentSnapshot();
-    if (current == null || current.summary().get(CommitKeys.SEGMENTS) == null) {
-      return;
+    Set<String> recorded = lake.commitValues(runs, CommitKeys.RUN_ID);
+    for (Snapshot s : publishesOldestFirst(latest)) {
+      String publishId = s.summary().get(CommitKeys.RUN_ID);
+      if (!recorded.contains(publishId)) {
+        LOG.info("Publish {} has no rows in {} yet (its run stopped before them): recording them", publishId, runs);
+        recordRuns(latest, runs, publishId, new Timestamp(s.timestampMillis()), null, null);
+      }
     }
-    String publishId = current.summary().get(CommitKeys.RUN_ID);
-    if (!lake.hasCommit(runs, CommitKeys.RUN_ID, publishId)) {
-      LOG.info("Publish {} has no rows in {} yet (an earlier run stopped before them): recording them", publishId, runs);
-      recordRuns(latest, runs, publishId, new Timestamp(current.timestampMillis()), null, null);
+  }
+
+  /** The snapshots of the latest table that publishes wrote (they name their segments), oldest first. */
+  private List<Snapshot> publishesOldestFirst(String latest) {
+    List<Snapshot> out = new ArrayList<>();
+    for (Snapshot s : lake.history(latest)) {
+      if (s.summary().get(CommitKeys.SEGMENTS) != null && s.summary().get(CommitKeys.RUN_ID) != null) {
+        out.add(0, s);
+      }
     }
+    return out;
   }
 
   /**
@@ -477,26 +485,38 @@ public final class SegmentationJob {
   }
 
   /**
-   * If the latest table's newest publish has no history yet (first time, or a run stopped between the
-   * two writes), appends it: the difference between that snapshot and the one before it.
+   * Records the membership changes of publishes that have none in the history table yet: of {@code onlyPublish}
+   * (this run's own, right after its commit), or when null of every publish in the latest table's history (at the
+   * start of a run: the first time, a run stopped between its two writes). A publish's changes are the difference,
+   * over its own segments, between its snapshot and that snapshot's parent, so publishes of other segments that
+   * committed at the same time (two publishes running at once) are not mixed in. A run records only its own publish
+   * once it has committed; the start-of-run repair is what picks up a publish whose run died before.
    */
-  private void completeHistory(String latest, String history) {
-    Snapshot current = lake.table(latest).currentSnapshot();
-    if (current == null || current.summary().get(CommitKeys.PREVIOUS_SNAPSHOT) == null) {
-      return;
+  private void completeHistory(String latest, String history, String onlyPublish) {
+    Set<String> recorded = lake.commitValues(history, CommitKeys.RUN_ID);
+    for (Snapshot s : publishesOldestFirst(latest)) {
+      String publishId = s.summary().get(CommitKeys.RUN_ID);
+      if (recorded.contains(publishId) || (onlyPublish != null && !onlyPublish.equals(publishId))) {
+        continue;
+      }
+      Snapshot parent = s.parentId() == null ? null : lake.table(latest).snapshot(s.parentId());
+      if (s.parentId() != null && parent == null) {
+        LOG.warn("Publish {}: the snapshot before it has expired, its membership changes cannot be derived", publishId);
+        continue;
+      }
+      recordHistory(latest, history, s, parent);
     }
-    String publishId = current.summary().get(CommitKeys.RUN_ID);
-    if (lake.hasCommit(history, CommitKeys.RUN_ID, publishId)) {
-      return;
-    }
-    List<String> segments = List.of(current.summary().get(CommitKeys.SEGMENTS).split(","));
-    Dataset<Row> now = spark.read().option("snapshot-id", current.snapshotId()).table(latest)
+  }
+
+  private void recordHistory(String latest, String history, Snapshot publish, Snapshot parent) {
+    String publishId = publish.summary().get(CommitKeys.RUN_ID);
+    List<String> segments = List.of(publish.summary().get(CommitKeys.SEGMENTS).split(","));
+    Dataset<Row> now = spark.read().option("snapshot-id", publish.snapshotId()).table(latest)
         .filter(functions.col("segment_id").isin(segments.toArray()));
-    String prev = current.summary().get(CommitKeys.PREVIOUS_SNAPSHOT);
-    Dataset<Row> before = prev.equals("none") ? now.limit(0)
-        : spark.read().option("snapshot-id", Long.parseLong(prev)).table(latest)
+    Dataset<Row> before = parent == null ? now.limit(0)
+        : spark.read().option("snapshot-id", parent.snapshotId()).table(latest)
             .filter(functions.col("segment_id").isin(segments.toArray()));
-    Timestamp at = new Timestamp(current.timestampMillis());
+    Timestamp at = new Timestamp(publish.timestampMillis());
     Dataset<Row> changes = now.select(functions.col("segment_id"), functions.col(SegmentCompiler.MEMBER),
             functions.lit(true).as("_now"))
         .join(before.select(functions.col("segment_id"), functions.col(SegmentCompiler.MEMBER),

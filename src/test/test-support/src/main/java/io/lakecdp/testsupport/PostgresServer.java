@@ -4,8 +4,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A real PostgreSQL 15 on 127.0.0.1 for a test, started and stopped by the project's own
@@ -33,7 +31,7 @@ public final class PostgresServer implements AutoCloseable {
     try {
       Path dir = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "lakecdp-pg");
       Path script = repo.resolve("scripts/postgres.sh");
-      run(script, "start", "--dir", dir.toString());
+      ServerScript.run(script, "start", "--dir", dir.toString());
       int port = Integer.parseInt(Files.readString(dir.resolve("port")).strip());
       return new PostgresServer(script, dir, port);
     } catch (IOException e) {
@@ -51,47 +49,12 @@ public final class PostgresServer implements AutoCloseable {
 
   /** The server's process id (the script keeps it in the data folder). */
   public long pid() {
-    try {
-      return Long.parseLong(Files.readString(dir.resolve("server.pid")).strip());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return ServerScript.pid(dir);
   }
 
   @Override
   public void close() {
-    run(script, "stop", "--dir", dir.toString());
-    deleteTree(dir);
-  }
-
-  /** Deletes a folder and everything under it; a leftover under the temporary folder does no harm. */
-  static void deleteTree(Path dir) {
-    try (var files = Files.walk(dir)) {
-      for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    } catch (IOException e) {
-      // left for the system's cleaning of temporary files
-    }
-  }
-
-  static void run(Path script, String... args) {
-    try {
-      List<String> cmd = new java.util.ArrayList<>(List.of(script.toString()));
-      cmd.addAll(List.of(args));
-      Path log = Files.createTempFile("postgres-sh", ".log");
-      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-      if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
-        p.destroyForcibly();
-        throw new IllegalStateException(script.getFileName() + " " + String.join(" ", args) + " failed:\n"
-            + Files.readString(log));
-      }
-      Files.deleteIfExists(log);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+    ServerScript.run(script, "stop", "--dir", dir.toString());
+    ServerScript.deleteTree(dir);
   }
 }

@@ -32,8 +32,8 @@ public final class TrinoServer implements AutoCloseable {
       Path dir = Files.createTempDirectory("lakecdp-trino");
       Path script = repo.resolve("scripts/trino.sh");
       Path shared = repo.resolve("work/trino");
-      PostgresServer.run(script, "install", "--dir", shared.toString());
-      PostgresServer.run(script, "start", "--dir", dir.toString(), "--home", shared.resolve("trino-server-476").toString(),
+      ServerScript.run(script, "install", "--dir", shared.toString());
+      ServerScript.run(script, "start", "--dir", dir.toString(), "--home", shared.resolve("trino-server-476").toString(),
           "--pg-port", Integer.toString(postgresPort), "--warehouse", warehouse.toString());
       int port = Integer.parseInt(Files.readString(dir.resolve("port")).strip());
       return new TrinoServer(script, dir, port);
@@ -54,7 +54,7 @@ public final class TrinoServer implements AutoCloseable {
 
   @Override
   public void close() {
-    PostgresServer.run(script, "stop", "--dir", dir.toString());
-    PostgresServer.deleteTree(dir);
+    ServerScript.run(script, "stop", "--dir", dir.toString());
+    ServerScript.deleteTree(dir);
   }
 }
