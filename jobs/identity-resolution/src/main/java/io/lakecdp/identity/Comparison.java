@@ -4,8 +4,10 @@ import io.lakecdp.common.config.YamlNode;
 import io.lakecdp.common.normalize.Normalizer;
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import org.apache.commons.text.similarity.JaroWinklerSimilarity;
 
@@ -32,7 +34,7 @@ public record Comparison(String name, Kind kind, List<String> fields, boolean te
     NAME(List.of("exact", "nickname", "jaro_winkler_0.92", "jaro_winkler_0.80", "initial", "swapped", "different"),
         true, 1, 2),
     DATE(List.of("exact", "one_day_or_edit", "two_edits_or_year", "different"), false, 1, 1),
-    EMAIL(List.of("exact", "same_local_part", "similar", "different"), false, 1, 1),
+    EMAIL(List.of("exact", "same_local_part", "same_local_part_of_names", "similar", "different"), false, 1, 3),
     PHONE(List.of("exact", "one_edit_or_last_7", "different"), false, 1, 1),
     LOCATION(List.of("street_and_place", "similar_street_and_place", "postal_code", "city_or_near_postal_code",
         "different"), false, 1, 3),
@@ -61,7 +63,7 @@ public record Comparison(String name, Kind kind, List<String> fields, boolean te
       return switch (this) {
         case NAME -> Normalizer.NAME;
         case DATE -> Normalizer.DATE;
-        case EMAIL -> Normalizer.EMAIL;
+        case EMAIL -> field == 0 ? Normalizer.EMAIL : Normalizer.NAME;
         case PHONE -> Normalizer.PHONE;
         case LOCATION -> field == 1 ? Normalizer.CODE : Normalizer.ADDRESS;
         case CODE -> Normalizer.CODE;
@@ -134,6 +136,9 @@ public record Comparison(String name, Kind kind, List<String> fields, boolean te
       case LOCATION -> {
         return locationLevel(a, b, pos);
       }
+      case EMAIL -> {
+        return emailLevel(a, b, pos);
+      }
       default -> {
         if (x == null || y == null) {
           return MISSING;
@@ -155,13 +160,134 @@ public record Comparison(String name, Kind kind, List<String> fields, boolean te
     boolean same = x.equals(y);
     return switch (kind) {
       case DATE -> same ? 0 : dateLevel(x, y);
-      case EMAIL -> same ? 0 : x.indexOf('@') > 0 && x.substring(0, x.indexOf('@')).equals(y.substring(0, Math.max(0, y.indexOf('@')))) ? 1
-          : PairScorer.editDistance(x, y) <= 2 || JARO_WINKLER.apply(x, y) >= 0.90 ? 2 : 3;
       case PHONE -> same ? 0 : PairScorer.editDistance(x, y) <= 1 || lastDigits(x, 7).equals(lastDigits(y, 7)) ? 1 : 2;
       case CODE -> same ? 0 : PairScorer.editDistance(x, y) <= 1 ? 1 : 2;
       case TEXT -> same ? 0 : JARO_WINKLER.apply(x, y) >= 0.90 ? 1 : 2;
       default -> same ? 0 : 1;
     };
+  }
+
+  /**
+   * The best level over every pair of the two records' e-mails. The same local part (dots aside, as Gmail ignores
+   * them) at another provider is {@code same_local_part}, unless that local part only spells the record's own names
+   * on both sides (fields 2 and 3: first and last name), as {@code ann.lee@} does for Ann Lee: two namesakes are as
+   * likely to have chosen it as one person, so once the names have counted it is weak evidence, and it gets a level
+   * of its own ({@code same_local_part_of_names}, see {@link #nameLocalPartU}). A typo in the domain of the same
+   * address stays {@code same_local_part}.
+   */
+  private static int emailLevel(String[] a, String[] b, int[] pos) {
+    String x = a[pos[0]];
+    String y = b[pos[0]];
+    if (x == null || y == null) {
+      return MISSING;
+    }
+    int best = Integer.MAX_VALUE;
+    for (String vx : x.split(MULTI)) {
+      for (String vy : y.split(MULTI)) {
+        if (vx.isEmpty() || vy.isEmpty()) {
+          continue;
+        }
+        int l = emailPairLevel(vx, vy);
+        if (l == 1 && pos.length >= 3 && PairScorer.editDistance(domain(vx), domain(vy)) > 2
+            && namePattern(local(vx), a[pos[1]], a[pos[2]]) != null
+            && namePattern(local(vy), b[pos[1]], b[pos[2]]) != null) {
+          l = 2;
+        }
+        best = Math.min(best, l);
+      }
+    }
+    return best == Integer.MAX_VALUE ? MISSING : best;
+  }
+
+  private static int emailPairLevel(String x, String y) {
+    if (x.equals(y)) {
+      return 0;
+    }
+    String lx = local(x);
+    if (!lx.isEmpty() && lx.replace(".", "").equals(local(y).replace(".", ""))) {
+      return 1;
+    }
+    return PairScorer.editDistance(x, y) <= 2 || JARO_WINKLER.apply(x, y) >= 0.90 ? 3 : 4;
+  }
+
+  private static String local(String email) {
+    int at = email.indexOf('@');
+    return at < 0 ? email : email.substring(0, at);
+  }
+
+  private static String domain(String email) {
+    int at = email.indexOf('@');
+    return at < 0 ? "" : email.substring(at + 1);
+  }
+
+  private static final List<String> SEPARATORS = List.of("", ".", "_", "-");
+
+  /**
+   * How an e-mail local part spells a person's normalized names ({@code F.L} for first.last, {@code IL} for initial
+   * and last name, {@code L_F}, {@code F-I}, ...), or null when it holds anything else (digits, another word).
+   */
+  static String namePattern(String local, String first, String last) {
+    if (local == null || first == null || last == null) {
+      return null;
+    }
+    String f = first.replace(" ", "");
+    String l = last.replace(" ", "");
+    if (f.isEmpty() || l.isEmpty()) {
+      return null;
+    }
+    for (String sep : SEPARATORS) {
+      if (local.equals(f + sep + l)) {
+        return "F" + sep + "L";
+      }
+      if (local.equals(l + sep + f)) {
+        return "L" + sep + "F";
+      }
+      if (local.equals(f.charAt(0) + sep + l)) {
+        return "I" + sep + "L";
+      }
+      if (local.equals(f + sep + l.charAt(0))) {
+        return "F" + sep + "I";
+      }
+    }
+    return null;
+  }
+
+  /**
+   * u of {@code same_local_part_of_names}: how likely two different people who share their names (the only pairs
+   * that can reach the level) have both chosen the same name-spelling local part. From a sample of records: the
+   * share s of e-mail holders whose local part spells their names, and the shares q of each way of spelling them;
+   * u = s² Σ q². Random pairs cannot measure it (they almost never share names), and the names' own weights have
+   * already counted that the names agree: this is the e-mail's evidence given that.
+   *
+   * @param rows records laid out as the scorer reads them, field i at {@code offset + pos[i]}
+   */
+  double nameLocalPartU(List<String[]> rows, int[] pos, int offset) {
+    long withEmail = 0;
+    Map<String, Long> patterns = new HashMap<>();
+    for (String[] r : rows) {
+      String e = r[offset + pos[0]];
+      if (e == null) {
+        continue;
+      }
+      withEmail++;
+      for (String v : e.split(MULTI)) {
+        String p = namePattern(local(v), r[offset + pos[1]], r[offset + pos[2]]);
+        if (p != null) {
+          patterns.merge(p.replace(".", ""), 1L, Long::sum); // Gmail drops the dots: F.L and FL are one choice
+          break;
+        }
+      }
+    }
+    long named = patterns.values().stream().mapToLong(Long::longValue).sum();
+    if (withEmail == 0 || named == 0) {
+      return Double.NaN;
+    }
+    double share = named / (double) withEmail;
+    double same = 0;
+    for (long n : patterns.values()) {
+      same += (n / (double) named) * (n / (double) named);
+    }
+    return share * share * same;
   }
 
   static int nameLevel(String x, String y) {

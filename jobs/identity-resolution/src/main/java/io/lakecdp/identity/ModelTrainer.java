@@ -64,7 +64,9 @@ final class ModelTrainer {
       keyField[b] = fields.indexOf(key);
       for (int x = 0; x < k; x++) {
         Comparison other = comparisons.get(x);
-        active[b][x] = other.kind() == Comparison.Kind.NAME ? !other.fields().get(0).equals(key) : !other.fields().contains(key);
+        // Names and e-mails read other fields only to qualify a level: their own value is the first field.
+        active[b][x] = other.kind() == Comparison.Kind.NAME || other.kind() == Comparison.Kind.EMAIL
+            ? !other.fields().get(0).equals(key) : !other.fields().contains(key);
       }
     }
     Map<Integer, List<ExpectationMaximisation.Pattern>> byBlock = blockPatterns(normalized, scorer, keyField,
@@ -189,6 +191,13 @@ final class ModelTrainer {
       for (int l = 0; l < u[c].length; l++) {
         // A level never seen among random pairs is rarer than one in the pairs looked at.
         u[c][l] = total == 0 ? 1.0 / u[c].length : Math.max(counts[c][l], 0.5) / (total + 0.5);
+      }
+      Comparison cmp = scorer.comparisons().get(c);
+      if (cmp.kind() == Comparison.Kind.EMAIL && cmp.fields().size() >= 3) {
+        double names = cmp.nameLocalPartU(sample, scorer.positions(c), 1);
+        if (!Double.isNaN(names)) {
+          u[c][2] = Math.max(u[c][2], names);
+        }
       }
     }
     return u;

@@ -193,6 +193,15 @@ public final class PairScorer implements Serializable {
     return out;
   }
 
+  List<Comparison> comparisons() {
+    return rules.comparisons();
+  }
+
+  /** Where comparison {@code c} reads its fields in a record (without an offset). */
+  int[] positions(int c) {
+    return comparisonPositions[c].clone();
+  }
+
   /** The term frequency of record {@code a}'s value of comparison {@code c}, NaN when it has none. */
   private double tf(String[] a, int c, int offset) {
     if (tfPosition[c] < 0) {

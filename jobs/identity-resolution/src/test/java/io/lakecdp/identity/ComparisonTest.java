@@ -2,6 +2,7 @@ package io.lakecdp.identity;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Each comparison kind's levels, on normalized values (the first level that holds wins). */
@@ -11,7 +12,7 @@ class ComparisonTest {
     for (int i = 0; i < pos.length; i++) {
       pos[i] = i;
     }
-    java.util.List<String> fields = java.util.stream.IntStream.range(0, a.length).mapToObj(i -> "f" + i).toList();
+    List<String> fields = java.util.stream.IntStream.range(0, a.length).mapToObj(i -> "f" + i).toList();
     return new Comparison("c", kind, fields, false).level(a, b, pos);
   }
 
@@ -57,6 +58,48 @@ class ComparisonTest {
     assertEquals("exact", level(Comparison.Kind.PHONE, "+15125551795" + Comparison.MULTI + "+15125550000", "+15125550000"));
     assertEquals("one_edit_or_last_7", level(Comparison.Kind.PHONE, "+15125551795", "+15125551796"));
     assertEquals("different", level(Comparison.Kind.PHONE, "+15125551795", "+12065550123"));
+  }
+
+  @Test
+  void aSharedLocalPartThatOnlySpellsTheNamesIsWeakerEvidence() {
+    String[] ann = {"ann.lee@gmail.com", "ann", "lee"};
+    assertEquals("same_local_part_of_names", emailLevel(ann, new String[] {"ann.lee@yahoo.com", "ann", "lee"}),
+        "two Ann Lees at two providers");
+    assertEquals("same_local_part_of_names", emailLevel(new String[] {"alee@x.com", "ann", "lee"},
+        new String[] {"alee@y.org", "ann", "lee"}), "initial and last name");
+    assertEquals("same_local_part", emailLevel(new String[] {"annlee1987@x.com", "ann", "lee"},
+        new String[] {"annlee1987@y.org", "ann", "lee"}), "more than the names");
+    assertEquals("same_local_part", emailLevel(ann, new String[] {"ann.lee@gmial.com", "ann", "lee"}),
+        "a typo in the domain of the same address");
+    assertEquals("same_local_part", emailLevel(ann, new String[] {"ann.lee@yahoo.com", "ann", "smith"}),
+        "a married name: the local part spells only one side's names");
+    assertEquals("same_local_part", emailLevel(ann, new String[] {"annlee@yahoo.com", "ann", null}),
+        "a name missing on one side");
+    assertEquals("same_local_part_of_names", emailLevel(new String[] {"annlee@gmail.com", "ann", "lee"},
+        new String[] {"ann.lee@yahoo.com", "ann", "lee"}), "Gmail's folded dots: the same local part");
+    assertEquals("exact", emailLevel(ann, new String[] {"ann.lee@gmail.com", "ann", "lee"}));
+
+    assertEquals("F.L", Comparison.namePattern("ann.lee", "ann", "lee"));
+    assertEquals("L_F", Comparison.namePattern("lee_ann", "ann", "lee"));
+    assertEquals("FL", Comparison.namePattern("maryannlee", "mary ann", "lee"));
+    assertEquals(null, Comparison.namePattern("ann.lee2", "ann", "lee"));
+  }
+
+  @Test
+  void theNameSpellingLevelsUComesFromHowPeopleSpellTheirNames() {
+    Comparison email = new Comparison("email", Comparison.Kind.EMAIL, List.of("e", "f", "l"), false);
+    List<String[]> rows = List.of(new String[] {"ann.lee@x.com", "ann", "lee"},
+        new String[] {"bob.ray@x.com", "bob", "ray"}, new String[] {"cray@x.com", "cy", "ray"},
+        new String[] {"z99@x.com", "dee", "fox"}, new String[] {null, "eve", "ng"});
+    // 3 of 4 e-mail holders spell their names (s = 0.75), as F.L twice and IL once: u = s² (q1² + q2²).
+    double u = email.nameLocalPartU(rows, new int[] {0, 1, 2}, 0);
+    assertEquals(0.75 * 0.75 * ((2 / 3.0) * (2 / 3.0) + (1 / 3.0) * (1 / 3.0)), u, 1e-12);
+  }
+
+  private static String emailLevel(String[] a, String[] b) {
+    int l = new Comparison("email", Comparison.Kind.EMAIL, List.of("e", "f", "l"), false).level(a, b,
+        new int[] {0, 1, 2});
+    return l == Comparison.MISSING ? "missing" : Comparison.Kind.EMAIL.levels().get(l);
   }
 
   @Test

@@ -33,9 +33,9 @@ class WeightScoringTest {
   /** m and u per level, in the kinds' level order; prior 1e-4 (weight about -13.3). */
   private static MatchModel model() {
     double[][] m = {{0.8, 0.05, 0.05, 0.03, 0.02, 0.02, 0.03}, {0.8, 0.01, 0.1, 0.04, 0.01, 0.01, 0.03},
-        {0.7, 0.1, 0.1, 0.1}};
+        {0.7, 0.1, 0.05, 0.1, 0.05}};
     double[][] u = {{0.01, 0.002, 0.005, 0.02, 0.001, 0.001, 0.961}, {0.005, 0.0001, 0.002, 0.01, 0.0001, 0.001, 0.9818},
-        {0.0001, 0.0002, 0.0007, 0.999}};
+        {0.0001, 0.0002, 0.01, 0.0007, 0.9892}};
     return new MatchModel(List.of("first_name", "last_name", "email"),
         List.of(Comparison.Kind.NAME.levels(), Comparison.Kind.NAME.levels(), Comparison.Kind.EMAIL.levels()), 1e-4, m, u,
         "test", Map.of());

@@ -364,7 +364,7 @@ public final class SegmentationJob {
    */
   private void completeRuns(String latest, String runs) {
     Set<String> recorded = lake.commitValues(runs, CommitKeys.RUN_ID);
-    for (Snapshot s : publishesOldestFirst(latest)) {
+    for (Snapshot s : publishesOldestFirst(latest, runs)) {
       String publishId = s.summary().get(CommitKeys.RUN_ID);
       if (!recorded.contains(publishId)) {
         LOG.info("Publish {} has no rows in {} yet (its run stopped before them): recording them", publishId, runs);
@@ -373,11 +373,18 @@ public final class SegmentationJob {
     }
   }
 
-  /** The snapshots of the latest table that publishes wrote (they name their segments), oldest first. */
-  private List<Snapshot> publishesOldestFirst(String latest) {
+  /**
+   * The snapshots of the latest table that publishes wrote (they name their segments), oldest first; only those not
+   * older than the oldest snapshot {@code recordedIn} still has: a publish's own record in that table is committed
+   * after it, so for an older publish a missing record may just have expired (table maintenance), not be missing.
+   */
+  private List<Snapshot> publishesOldestFirst(String latest, String recordedIn) {
+    List<Snapshot> kept = lake.history(recordedIn);
+    long since = kept.isEmpty() ? Long.MIN_VALUE : kept.get(kept.size() - 1).timestampMillis();
     List<Snapshot> out = new ArrayList<>();
     for (Snapshot s : lake.history(latest)) {
-      if (s.summary().get(CommitKeys.SEGMENTS) != null && s.summary().get(CommitKeys.RUN_ID) != null) {
+      if (s.summary().get(CommitKeys.SEGMENTS) != null && s.summary().get(CommitKeys.RUN_ID) != null
+          && s.timestampMillis() >= since) {
         out.add(0, s);
       }
     }
@@ -494,7 +501,7 @@ public final class SegmentationJob {
    */
   private void completeHistory(String latest, String history, String onlyPublish) {
     Set<String> recorded = lake.commitValues(history, CommitKeys.RUN_ID);
-    for (Snapshot s : publishesOldestFirst(latest)) {
+    for (Snapshot s : publishesOldestFirst(latest, history)) {
       String publishId = s.summary().get(CommitKeys.RUN_ID);
       if (recorded.contains(publishId) || (onlyPublish != null && !onlyPublish.equals(publishId))) {
         continue;
