@@ -2,6 +2,7 @@ package io.lakecdp.ingest;
 
 import io.lakecdp.common.config.DataStream;
 import io.lakecdp.common.config.FieldSpec;
+import io.lakecdp.common.job.Messages;
 import io.lakecdp.common.sql.TenantSql;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -62,7 +63,7 @@ public final class Formulas {
     } catch (Exception e) {
       throw f.origin().error("the formula " + shorten(f.formula()) + " cannot be computed from the source fields "
           + "of stream " + stream.name() + " (" + String.join(", ", stream.sourceFields().stream()
-          .map(FieldSpec::name).toList()) + ") as " + f.type().simpleString() + ": " + firstLine(e));
+          .map(FieldSpec::name).toList()) + ") as " + f.type().simpleString() + ": " + Messages.firstLine(e));
     }
     if (!deterministic) {
       throw f.origin().error("the formula " + shorten(f.formula()) + " is not deterministic (rand, uuid, "
@@ -81,7 +82,7 @@ public final class Formulas {
         try {
           e = spark.sessionState().sqlParser().parseExpression(f.formula());
         } catch (Exception ex) {
-          throw f.origin().error("not a valid expression: " + firstLine(ex));
+          throw f.origin().error("not a valid expression: " + Messages.firstLine(ex));
         }
         return new Column(e).cast(f.type());
       }
@@ -97,11 +98,5 @@ public final class Formulas {
   static String shorten(String formula) {
     String oneLine = formula.strip().replaceAll("\\s+", " ");
     return "'" + (oneLine.length() > 80 ? oneLine.substring(0, 77) + "..." : oneLine) + "'";
-  }
-
-  private static String firstLine(Exception e) {
-    String m = String.valueOf(e.getMessage()).strip();
-    int nl = m.indexOf('\n');
-    return nl < 0 ? m : m.substring(0, nl);
   }
 }

@@ -8,6 +8,7 @@ import io.lakecdp.common.config.RefreshMode;
 import io.lakecdp.common.config.definition.TransformDefinition;
 import io.lakecdp.common.job.InvalidInputException;
 import io.lakecdp.common.job.JobContext;
+import io.lakecdp.common.job.Messages;
 import io.lakecdp.common.lake.CommitKeys;
 import io.lakecdp.common.lake.InputFingerprint;
 import io.lakecdp.common.lake.Lake;
@@ -183,7 +184,7 @@ public final class Transforms {
     try {
       df = spark.sql(t.sql());
     } catch (Exception e) {
-      throw new ConfigException(where, "sql", firstLine(e) + " (a transform reads the tenant's DLOs by stream name"
+      throw new ConfigException(where, "sql", Messages.firstLine(e) + " (a transform reads the tenant's DLOs by stream name"
           + " and its DMOs: " + String.join(", ", readable) + ")");
     }
     List<String> columns = Arrays.asList(df.columns());
@@ -348,11 +349,5 @@ public final class Transforms {
   static String definitionHash(TransformDefinition t) {
     return InputFingerprint.sha256("sql=" + t.sql() + "\noutput=" + t.output() + "\nkey=" + t.primaryKey()
         + "\nrefresh=" + t.refresh() + "\nstreaming=" + t.streaming());
-  }
-
-  private static String firstLine(Exception e) {
-    String m = e.getMessage() == null ? e.toString() : e.getMessage();
-    int nl = m.indexOf('\n');
-    return (nl < 0 ? m : m.substring(0, nl)).strip();
   }
 }

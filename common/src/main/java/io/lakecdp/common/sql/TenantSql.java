@@ -2,6 +2,7 @@ package io.lakecdp.common.sql;
 
 import io.lakecdp.common.config.ConfigException;
 import io.lakecdp.common.config.TenantConfig;
+import io.lakecdp.common.job.Messages;
 import io.lakecdp.common.model.UnifiedModel;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -78,7 +79,7 @@ public final class TenantSql {
     try {
       plan = spark.sessionState().sqlParser().parseQuery(sql);
     } catch (ParseException e) {
-      throw refuse("not a single query (only SELECT ... or WITH ... SELECT ... is allowed): " + firstLine(e));
+      throw refuse("not a single query (only SELECT ... or WITH ... SELECT ... is allowed): " + Messages.firstLine(e));
     }
     walk(plan, new HashSet<>());
   }
@@ -89,7 +90,7 @@ public final class TenantSql {
     try {
       e = spark.sessionState().sqlParser().parseExpression(expression);
     } catch (ParseException ex) {
-      throw refuse("not a valid expression: " + firstLine(ex));
+      throw refuse("not a valid expression: " + Messages.firstLine(ex));
     }
     walk(e, new HashSet<>());
   }
@@ -169,12 +170,6 @@ public final class TenantSql {
 
   private ConfigException refuse(String problem) {
     return new ConfigException(file, field, problem);
-  }
-
-  private static String firstLine(Exception e) {
-    String m = String.valueOf(e.getMessage()).strip();
-    int nl = m.indexOf('\n');
-    return nl < 0 ? m : m.substring(0, nl);
   }
 
   private static <T> List<T> seq(scala.collection.Seq<T> s) {

@@ -2,6 +2,7 @@ package io.lakecdp.insights;
 
 import io.lakecdp.common.config.ConfigException;
 import io.lakecdp.common.config.definition.InsightDefinition;
+import io.lakecdp.common.job.Messages;
 import io.lakecdp.common.lake.InputFingerprint;
 import io.lakecdp.common.lake.PlanInputs;
 import io.lakecdp.common.lake.TenantTables;
@@ -52,7 +53,7 @@ public final class InsightCompiler {
     try {
       df = spark.sql(insight.sql());
     } catch (Exception e) {
-      throw new ConfigException(where, "sql", firstLine(e) + hint(e));
+      throw new ConfigException(where, "sql", Messages.firstLine(e) + hint(e));
     }
     LogicalPlan plan = df.queryExecution().analyzed();
     Aggregate agg = firstAggregate(plan);
@@ -122,12 +123,6 @@ public final class InsightCompiler {
       }
     }
     return false;
-  }
-
-  private static String firstLine(Exception e) {
-    String m = e.getMessage() == null ? e.toString() : e.getMessage();
-    int nl = m.indexOf('\n');
-    return (nl < 0 ? m : m.substring(0, nl)).strip();
   }
 
   private static String hint(Exception e) {

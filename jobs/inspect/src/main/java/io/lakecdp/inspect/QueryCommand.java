@@ -7,6 +7,7 @@ import io.lakecdp.common.job.JobCommand;
 import io.lakecdp.common.job.JobContext;
 import io.lakecdp.common.job.JobMain;
 import io.lakecdp.common.job.JobResult;
+import io.lakecdp.common.job.Messages;
 import io.lakecdp.common.lake.TenantTables;
 import io.lakecdp.common.model.DataModel;
 import io.lakecdp.common.model.ModelViews;
@@ -181,7 +182,7 @@ public class QueryCommand extends JobCommand {
       if (!(e instanceof AnalysisException)) {
         throw e instanceof RuntimeException re ? re : new IllegalStateException(e);
       }
-      throw new ConfigException("command line", "SQL", firstLine(e.getMessage())
+      throw new ConfigException("command line", "SQL", Messages.firstLine(e.getMessage())
           + (e.getMessage().contains("TABLE_OR_VIEW_NOT_FOUND") ? NOT_BUILT : ""));
     }
     List<String> columns = List.of(result.columns());
@@ -251,10 +252,10 @@ public class QueryCommand extends JobCommand {
     } catch (java.sql.SQLException e) {
       String m = String.valueOf(e.getMessage());
       if (m.contains("does not exist") || m.contains("cannot be resolved") || m.contains("mismatched input")) {
-        throw new ConfigException("command line", "SQL", firstLine(m) + (m.contains("does not exist") ? NOT_BUILT
+        throw new ConfigException("command line", "SQL", Messages.firstLine(m) + (m.contains("does not exist") ? NOT_BUILT
             + "; the views are refreshed by the jobs, or by catalog views --tenant T" : ""));
       }
-      throw new IllegalStateException("Trino at " + trinoUrl + ": " + firstLine(m), e);
+      throw new IllegalStateException("Trino at " + trinoUrl + ": " + Messages.firstLine(m), e);
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
@@ -303,11 +304,5 @@ public class QueryCommand extends JobCommand {
       return v;
     }
     return '"' + v.replace("\"", "\"\"") + '"';
-  }
-
-  private static String firstLine(String m) {
-    String s = String.valueOf(m).strip();
-    int nl = s.indexOf('\n');
-    return nl < 0 ? s : s.substring(0, nl);
   }
 }
