@@ -3,7 +3,7 @@
 # delivery step against a plain FileSystem copy (the export's files, and 1,000 small files).
 #   scripts/bench-activation.sh [--members N] [--small-files N] [--work DIR]
 # Defaults: 1,000,000 members with 10 attributes and an e-mail. The data is generated once per size under
-# bench-work/activation/ (git-ignored). Prints a Markdown table (docs/BENCHMARKS.md).
+# bench-work/activation/ (git-ignored). Prints a Markdown table (docs/BENCHMARKS.md), then one JSON line per comparison.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"

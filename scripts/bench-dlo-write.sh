@@ -2,7 +2,7 @@
 # Benchmark of batch ingest (dlo-write) against plain Spark baselines measured in the same run.
 #   scripts/bench-dlo-write.sh [--rows N] [--table-rows N] [--change-fraction F] [--files N] [--work DIR]
 # Defaults: 1,000,000 rows ingested; 1% of a 5,000,000-row DLO upserted. Prints a Markdown table
-# (the one in docs/BENCHMARKS.md) and keeps its data in bench-work/ (git-ignored).
+# (the one in docs/BENCHMARKS.md) and keeps its data in bench-work/dlo-write/ (git-ignored).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"

@@ -4,7 +4,7 @@
 # a real Kafka broker (started here, KRaft, one node): backlog records/s with a processing-time trigger and
 # produce-to-visible latency p50/p95 at a steady rate.
 #   scripts/bench-ingest-stream.sh [--records N] [--files N] [--kafka-backlog N] [--rate N] [--seconds N] [--work DIR]
-# Prints a Markdown table (docs/BENCHMARKS.md). Work files go to bench-work/ingest-stream/ (git-ignored).
+# Prints a Markdown table (docs/BENCHMARKS.md), then one JSON line per comparison. Work files go to bench-work/ingest-stream/ (git-ignored).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"

@@ -12,9 +12,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-PEOPLE=100000
-REPEAT=3
-WORK=""
+PEOPLE=100000 REPEAT=3 WORK=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --people) PEOPLE="$2"; shift 2 ;;

@@ -16,18 +16,8 @@ source "$ROOT/scripts/server-lib.sh"
 BIN="${LAKECDP_PG_BIN:-/usr/lib/postgresql/15/bin}"
 DIR="${LAKECDP_PG_DIR:-$ROOT/work/postgres}"
 PORT=""
-die() { echo "postgres.sh: $*" >&2; exit 2; }
-
-CMD="${1:-}"; [[ $# -gt 0 ]] && shift
-while [[ $# -gt 0 ]]; do
-  case "$1" in
-    --dir) DIR="$2"; shift 2 ;;
-    --port) PORT="$2"; shift 2 ;;
-    -h|--help) sed -n '2,/^set -euo/{/^#/p}' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) die "unknown option $1" ;;
-  esac
-done
-case "$CMD" in start|stop|status|env) ;; -h|--help|"") sed -n '2,/^set -euo/{/^#/p}' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;; *) die "unknown command $CMD (start, stop, status, env)" ;; esac
+server_args "start stop status env" "$@"
+[[ ${#OTHER_ARGS[@]} -eq 0 ]] || die "unknown option ${OTHER_ARGS[0]}"
 mkdir -p "$DIR"
 DIR="$(cd "$DIR" && pwd)"
 PIDFILE="$DIR/server.pid"

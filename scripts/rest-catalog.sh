@@ -22,21 +22,8 @@ DIR="${LAKECDP_REST_DIR:-$ROOT/work/rest-catalog}"
 PORT=""
 PG_PORT="${LAKECDP_PG_PORT:-}"
 WAREHOUSE="${LAKECDP_WAREHOUSE:-}"
-die() { echo "rest-catalog.sh: $*" >&2; exit 2; }
-usage() { sed -n '2,/^set -euo/{/^#/p}' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
-
-CMD="${1:-}"; [[ $# -gt 0 ]] && shift
-while [[ $# -gt 0 ]]; do
-  case "$1" in
-    --dir) DIR="$2"; shift 2 ;;
-    --port) PORT="$2"; shift 2 ;;
-    --pg-port) PG_PORT="$2"; shift 2 ;;
-    --warehouse) WAREHOUSE="$2"; shift 2 ;;
-    -h|--help) usage; exit 0 ;;
-    *) die "unknown option $1" ;;
-  esac
-done
-case "$CMD" in start|stop|status|env) ;; -h|--help|"") usage; exit 0 ;; *) die "unknown command $CMD (start, stop, status, env)" ;; esac
+server_args "start stop status env" "$@"
+[[ ${#OTHER_ARGS[@]} -eq 0 ]] || die "unknown option ${OTHER_ARGS[0]}"
 mkdir -p "$DIR"
 DIR="$(cd "$DIR" && pwd)"
 PIDFILE="$DIR/server.pid"

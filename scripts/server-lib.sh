@@ -20,3 +20,35 @@ stop_server() {
   rm -f "$pidfile"
   echo "$name: stopped (pid $pid)" >&2
 }
+
+# The help of the running script: the comment block at its top.
+usage() { sed -n '2,/^set -euo/{/^#/p}' "$0" | sed 's/^# \{0,1\}//'; }
+
+# die MESSAGE: says what is wrong, after the script's name, and exits 2.
+die() { echo "$(basename "$0"): $*" >&2; exit 2; }
+
+# server_args "COMMAND ..." ARG...: reads the command (one of the first argument's words) into CMD and the options
+# every server script takes (--dir, --port, --pg-port, --warehouse) into DIR, PORT, PG_PORT and WAREHOUSE; the
+# script's own options stay in OTHER_ARGS, in order. Prints the help for -h, --help or no command.
+server_args() {
+  local commands="$1"
+  shift
+  CMD="${1:-}"
+  [[ $# -gt 0 ]] && shift
+  OTHER_ARGS=()
+  while [[ $# -gt 0 ]]; do
+    case "$1" in
+      --dir) DIR="$2"; shift 2 ;;
+      --port) PORT="$2"; shift 2 ;;
+      --pg-port) PG_PORT="$2"; shift 2 ;;
+      --warehouse) WAREHOUSE="$2"; shift 2 ;;
+      -h|--help) usage; exit 0 ;;
+      *) OTHER_ARGS+=("$1"); shift ;;
+    esac
+  done
+  if [[ -z "$CMD" || "$CMD" == -h || "$CMD" == --help ]]; then
+    usage
+    exit 0
+  fi
+  [[ " $commands " == *" $CMD "* ]] || die "unknown command $CMD (${commands// /, })"
+}

@@ -24,23 +24,15 @@ PG_PORT="${LAKECDP_PG_PORT:-}"
 WAREHOUSE="${LAKECDP_WAREHOUSE:-}"
 CATALOG=lake
 JAVA25="${LAKECDP_JAVA25_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
-die() { echo "trino.sh: $*" >&2; exit 2; }
-usage() { sed -n '2,/^set -euo/{/^#/p}' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
-
-CMD="${1:-}"; [[ $# -gt 0 ]] && shift
+server_args "install start stop status env" "$@"
+set -- "${OTHER_ARGS[@]+"${OTHER_ARGS[@]}"}"
 while [[ $# -gt 0 ]]; do
   case "$1" in
-    --dir) DIR="$2"; shift 2 ;;
-    --port) PORT="$2"; shift 2 ;;
-    --pg-port) PG_PORT="$2"; shift 2 ;;
-    --warehouse) WAREHOUSE="$2"; shift 2 ;;
     --catalog) CATALOG="$2"; shift 2 ;;
     --home) HOME_DIR="$2"; shift 2 ;;
-    -h|--help) usage; exit 0 ;;
     *) die "unknown option $1" ;;
   esac
 done
-case "$CMD" in install|start|stop|status|env) ;; -h|--help|"") usage; exit 0 ;; *) die "unknown command $CMD (install, start, stop, status, env)" ;; esac
 mkdir -p "$DIR"
 DIR="$(cd "$DIR" && pwd)"
 HOME_DIR="${HOME_DIR:-$DIR/trino-server-$VERSION}"

@@ -1,26 +1,19 @@
 package io.lakecdp.ingest;
 
-import java.util.LinkedHashMap;
+import io.lakecdp.common.job.Json;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import java.util.List;
 import java.util.Map;
 
 /** What one stream's batch did. {@code status}: loaded, up_to_date, already_committed or failed. */
-public record StreamResult(String stream, String status, int files, long recordsRead, long rowsLoaded,
-    long rowsQuarantined, long rowsDeleted, List<String> schemaChanges, long durationMs, String error) {
+public record StreamResult(@JsonIgnore String stream, String status, int files, long recordsRead, long rowsLoaded,
+    long rowsQuarantined, @JsonProperty("delete_requests") long rowsDeleted, List<String> schemaChanges,
+    long durationMs, @JsonInclude(JsonInclude.Include.NON_NULL) String error) {
 
+  /** Its summary details (the stream's name is their key). */
   public Map<String, Object> toMap() {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("status", status);
-    m.put("files", files);
-    m.put("records_read", recordsRead);
-    m.put("rows_loaded", rowsLoaded);
-    m.put("rows_quarantined", rowsQuarantined);
-    m.put("delete_requests", rowsDeleted);
-    m.put("schema_changes", schemaChanges);
-    m.put("duration_ms", durationMs);
-    if (error != null) {
-      m.put("error", error);
-    }
-    return m;
+    return Json.fields(this);
   }
 }

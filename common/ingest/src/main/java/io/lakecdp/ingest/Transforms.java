@@ -1,5 +1,8 @@
 package io.lakecdp.ingest;
 
+import io.lakecdp.common.job.Json;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import io.lakecdp.common.config.ConfigException;
 import io.lakecdp.common.config.DataStream;
 import io.lakecdp.common.config.DmoMapping;
@@ -58,16 +61,8 @@ public final class Transforms {
   }
 
   /** One transform's outcome. */
-  public record Outcome(String name, String table, String status, long rows, String fingerprint, long durationMs) {
-    Map<String, Object> toMap() {
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("table", table);
-      m.put("status", status);
-      m.put("rows", rows);
-      m.put("input_fingerprint", fingerprint);
-      m.put("duration_ms", durationMs);
-      return m;
-    }
+  public record Outcome(@JsonIgnore String name, String table, String status, long rows,
+      @JsonProperty("input_fingerprint") String fingerprint, long durationMs) {
   }
 
   /** Per-transform details, for a job's summary. */
@@ -76,7 +71,7 @@ public final class Transforms {
     m.put("computed", outcomes.stream().filter(o -> o.status().equals("computed")).count());
     m.put("skipped", outcomes.stream().filter(o -> o.status().startsWith("skipped")).count());
     Map<String, Object> per = new LinkedHashMap<>();
-    outcomes.forEach(o -> per.put(o.name(), o.toMap()));
+    outcomes.forEach(o -> per.put(o.name(), Json.fields(o)));
     m.put("transforms", per);
     return m;
   }

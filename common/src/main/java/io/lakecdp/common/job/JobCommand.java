@@ -9,9 +9,12 @@ import io.lakecdp.common.spark.SparkSessions;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
+import java.util.Arrays;
+import java.util.EnumSet;
 import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
@@ -49,8 +52,32 @@ public abstract class JobCommand implements Callable<Integer> {
   @Spec
   protected CommandSpec spec;
 
+  /** What a command's run does besides its own work, for the bookkeeping here. */
+  public enum Trait {
+    /** What it writes shows in the tenant's model views: a successful run refreshes them ({@link ModelViews}). */
+    REFRESHES_MODEL_VIEWS,
+    /** Its standard output is its result (query's CSV, for a pipe): the JSON summary line goes to standard error. */
+    SUMMARY_ON_STANDARD_ERROR,
+    /** It writes nothing to the lake (inspect, report, export), not even its {@code job_runs} row. */
+    READ_ONLY
+  }
+
+  private final String jobName;
+  private final Set<Trait> traits;
+
+  /**
+   * @param jobName name of the job in the registry, the summaries and {@code job_runs}
+   * @param traits what its runs do besides their own work
+   */
+  protected JobCommand(String jobName, Trait... traits) {
+    this.jobName = jobName;
+    this.traits = traits.length == 0 ? EnumSet.noneOf(Trait.class) : EnumSet.copyOf(Arrays.asList(traits));
+  }
+
   /** Name of the job in the registry. */
-  protected abstract String jobName();
+  protected final String jobName() {
+    return jobName;
+  }
 
   /** Checks the job's own options and configuration files; throws {@link ConfigException}. No Spark yet. */
   protected abstract void validate(EnvConfig env, TenantConfig tenant);
@@ -138,28 +165,16 @@ public abstract class JobCommand implements Callable<Integer> {
     return code;
   }
 
-  /**
-   * Whether a successful run refreshes the tenant's model views in the catalog ({@link ModelViews}): the jobs that
-   * change what the views show (mappings, DLOs, unified tables, insights, memberships) say yes.
-   */
-  protected boolean refreshesModelViews() {
-    return false;
+  private boolean refreshesModelViews() {
+    return traits.contains(Trait.REFRESHES_MODEL_VIEWS);
   }
 
-  /**
-   * Whether the one-line JSON summary goes to standard error: for commands whose standard output is their result
-   * (query's CSV, for a pipe).
-   */
-  protected boolean summaryOnStandardError() {
-    return false;
+  private boolean summaryOnStandardError() {
+    return traits.contains(Trait.SUMMARY_ON_STANDARD_ERROR);
   }
 
-  /**
-   * Whether the run appends its row to {@code <tenant>_ops.job_runs}; read-only commands (inspect, report) write
-   * nothing to the lake and say no.
-   */
-  protected boolean recordsRun() {
-    return true;
+  private boolean recordsRun() {
+    return !traits.contains(Trait.READ_ONLY);
   }
 
   /** The environment as the run sees it, sorted, with anything that looks like a secret masked. */

@@ -18,17 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 class TenantConfigTest {
   private static final String STREAMS = """
       streams:
-        contacts:
-          format: csv
-          path: crm
-          primaryKey: [id]
-          lastModified: updated
-          fields:
-            id: string
-            first: string
-            amount: decimal(10,2)
-            born: {type: date, format: MM/dd/yyyy}
-            updated: timestamp
+        contacts: {format: csv, path: crm, primaryKey: [id], lastModified: updated, fields: {id: string,
+            first: string, amount: "decimal(10,2)", born: {type: date, format: MM/dd/yyyy}, updated: timestamp}}
       """;
   private static final String MAPPINGS = """
       mappings:

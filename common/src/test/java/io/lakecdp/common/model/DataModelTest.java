@@ -29,21 +29,9 @@ class DataModelTest {
     TestConf conf = TestConf.create(dir, "dmtest")
         .tenantFile("streams.yaml", """
             streams:
-              crm:
-                format: csv
-                path: crm
-                primaryKey: [cid]
-                fields: {cid: string, fn: string, born: date}
-              web:
-                format: json
-                path: web
-                primaryKey: [uid]
-                fields: {uid: long, given: string}
-              pos:
-                format: csv
-                path: pos
-                primaryKey: [num]
-                fields: {num: string}
+              crm: {format: csv, path: crm, primaryKey: [cid], fields: {cid: string, fn: string, born: date}}
+              web: {format: json, path: web, primaryKey: [uid], fields: {uid: long, given: string}}
+              pos: {format: csv, path: pos, primaryKey: [num], fields: {num: string}}
             """)
         .tenantFile("mappings.yaml", """
             mappings:

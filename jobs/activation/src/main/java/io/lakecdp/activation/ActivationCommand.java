@@ -2,6 +2,7 @@ package io.lakecdp.activation;
 
 import io.lakecdp.common.config.ConfigException;
 import io.lakecdp.common.config.EnvConfig;
+import io.lakecdp.common.config.Selection;
 import io.lakecdp.common.config.TenantConfig;
 import io.lakecdp.common.config.definition.SegmentDefinition;
 import io.lakecdp.common.job.JobCommand;
@@ -16,16 +17,16 @@ import picocli.CommandLine.Option;
 
 /** Command line of the activation job. */
 @Command(name = "activation", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {
-        "Deliver segments: each conf/tenants/<tenant>/activations/<id>.yaml names a published segment, a target",
-        "(file://, hdfs:// or s3a://; credentials from the Hadoop/AWS provider chain), a format (csv, ndjson, parquet),",
-        "the attributes and contact points to send, consent rules and full or incremental refresh. Members are",
-        "written to a staging folder, copied with Hadoop DistCp to <target>/<run-id>/, and a _manifest.json (files,",
-        "rows, SHA-256 checksums) is written last: a reader that sees it knows the export is complete. Holdout",
-        "members are never sent. Each run is recorded in <tenant>_act.activation_runs; rerunning a run id that",
-        "delivered does nothing, and an activation whose segment membership, attribute sources and definition are",
-        "those of its last delivery is skipped (--force sends anyway). Exit 2 on a bad definition before any work;",
-        "exit 1 if a delivery fails."})
+    description = """
+        Deliver segments: each conf/tenants/<tenant>/activations/<id>.yaml names a published segment, a target
+        (file://, hdfs:// or s3a://; credentials from the Hadoop/AWS provider chain), a format (csv, ndjson, parquet),
+        the attributes and contact points to send, consent rules and full or incremental refresh. Members are
+        written to a staging folder, copied with Hadoop DistCp to <target>/<run-id>/, and a _manifest.json (files,
+        rows, SHA-256 checksums) is written last: a reader that sees it knows the export is complete. Holdout
+        members are never sent. Each run is recorded in <tenant>_act.activation_runs; rerunning a run id that
+        delivered does nothing, and an activation whose segment membership, attribute sources and definition are
+        those of its last delivery is skipped (--force sends anyway). Exit 2 on a bad definition before any work;
+        exit 1 if a delivery fails.""")
 public class ActivationCommand extends JobCommand {
   @Option(names = "--activation", split = ",", paramLabel = "ID",
       description = "Only these activations (default: every activation of the tenant).")
@@ -41,9 +42,8 @@ public class ActivationCommand extends JobCommand {
 
   private List<ActivationDefinition> activations;
 
-  @Override
-  protected String jobName() {
-    return "activation";
+  public ActivationCommand() {
+    super("activation");
   }
 
   @Override
@@ -57,15 +57,7 @@ public class ActivationCommand extends JobCommand {
             + segment.segmentOn() + "; activations send unified individuals");
       }
     }
-    if (only != null) {
-      for (String id : only) {
-        if (all.stream().noneMatch(a -> a.id().equals(id))) {
-          throw new ConfigException(dir.toString(), "--activation", "no activation '" + id + "' (activations: "
-              + String.join(", ", all.stream().map(ActivationDefinition::id).toList()) + ")");
-        }
-      }
-      all = all.stream().filter(a -> only.contains(a.id())).toList();
-    }
+    all = Selection.named(all, only, ActivationDefinition::id, dir.toString(), "--activation", "activation");
     if (all.isEmpty()) {
       throw new ConfigException(dir.toString(), "", "no activations defined (add <id>.yaml files)");
     }

@@ -1,5 +1,8 @@
 package io.lakecdp.activation;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import io.lakecdp.activation.ActivationDefinition.InsightField;
 import io.lakecdp.activation.ActivationDefinition.RelatedAggregate;
 import io.lakecdp.activation.ActivationDefinition.UnifiedField;
@@ -87,31 +90,19 @@ public final class ActivationJob {
   }
 
   /** What one activation run did. */
-  public record Outcome(String id, String status, String refresh, long rows, long removals, int files, long bytes,
+  public record Outcome(@JsonIgnore String id, String status, String refresh, long rows, long removals, int files, long bytes,
       long skippedConsent, long skippedNoContactPoint, long holdout, String delivery, Map<String, Long> stageMs,
       String inputFingerprint) {
     static Outcome skipped(String id, String inputFingerprint) {
       return new Outcome(id, "skipped", null, 0, 0, 0, 0, 0, 0, 0, null, Map.of(), inputFingerprint);
     }
 
-    Map<String, Object> toMap() {
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("status", status);
-      if (status.equals("skipped")) {
-        m.put("skipped", "segment membership, attribute sources and definition unchanged since the last delivery");
-      }
-      m.put("refresh", refresh);
-      m.put("rows", rows);
-      m.put("removals", removals);
-      m.put("files", files);
-      m.put("bytes", bytes);
-      m.put("skipped_consent", skippedConsent);
-      m.put("skipped_no_contact_point", skippedNoContactPoint);
-      m.put("holdout", holdout);
-      m.put("delivery", delivery);
-      m.put("stage_ms", stageMs);
-      m.put("input_fingerprint", inputFingerprint);
-      return m;
+    /** For a skipped activation, why nothing was sent (left out of the summary otherwise). */
+    @JsonProperty("skipped")
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public String skippedBecause() {
+      return status.equals("skipped")
+          ? "segment membership, attribute sources and definition unchanged since the last delivery" : null;
     }
   }
 
@@ -132,7 +123,7 @@ public final class ActivationJob {
       long start = System.currentTimeMillis();
       try {
         Outcome o = activate(a, start);
-        details.put(a.id(), o.toMap());
+        details.put(a.id(), Json.fields(o));
         skipped += o.status().equals("skipped") ? 1 : 0;
         rows += o.rows() + o.removals();
         members += o.rows();

@@ -70,11 +70,8 @@ class ActivationTest {
     targets = dir.resolve("targets");
     conf.tenantFile("streams.yaml", """
         streams:
-          email_events:
-            format: json
-            path: events
-            primaryKey: [event_id]
-            fields: {event_id: string, contact_id: string, event_type: string}
+          email_events: {format: json, path: events, primaryKey: [event_id], fields: {event_id: string,
+              contact_id: string, event_type: string}}
         """);
     conf.tenantFile("mappings.yaml", """
         mappings:

@@ -1,7 +1,7 @@
 package io.lakecdp.insights;
 
-import io.lakecdp.common.config.ConfigException;
 import io.lakecdp.common.config.EnvConfig;
+import io.lakecdp.common.config.Selection;
 import io.lakecdp.common.config.TenantConfig;
 import io.lakecdp.common.config.definition.InsightDefinition;
 import io.lakecdp.common.job.JobCommand;
@@ -14,13 +14,13 @@ import picocli.CommandLine.Option;
 
 /** Command line of the calculated-insights job. */
 @Command(name = "calculated-insights", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {
-        "Materialize a tenant's calculated insights: each conf/tenants/<tenant>/insights/<name>.sql (Spark SQL over",
-        "DMO names such as SalesOrder and the unified tables such as UnifiedIndividual, with '-- dimensions:' and",
-        "'-- measures:' header lines) becomes the table <tenant>_cio.<name>, replaced atomically. All insights are",
-        "checked against the data model first (unknown DMO or field, a measure that is not an aggregate, a dimension",
-        "not grouped by: exit 2, nothing written). An insight whose inputs did not change since it was last",
-        "materialized is skipped."})
+    description = """
+        Materialize a tenant's calculated insights: each conf/tenants/<tenant>/insights/<name>.sql (Spark SQL over
+        DMO names such as SalesOrder and the unified tables such as UnifiedIndividual, with '-- dimensions:' and
+        '-- measures:' header lines) becomes the table <tenant>_cio.<name>, replaced atomically. All insights are
+        checked against the data model first (unknown DMO or field, a measure that is not an aggregate, a dimension
+        not grouped by: exit 2, nothing written). An insight whose inputs did not change since it was last
+        materialized is skipped.""")
 public class InsightsCommand extends JobCommand {
   @Option(names = "--insight", split = ",", paramLabel = "NAME",
       description = "Only these insights (default: every insight of the tenant).")
@@ -28,31 +28,15 @@ public class InsightsCommand extends JobCommand {
 
   private List<InsightDefinition> insights;
 
-  /** What it writes shows in the tenant's model views: refresh them (catalogs with views). */
-  @Override
-  protected boolean refreshesModelViews() {
-    return true;
-  }
-
-  @Override
-  protected String jobName() {
-    return "calculated-insights";
+  public InsightsCommand() {
+    super("calculated-insights", Trait.REFRESHES_MODEL_VIEWS);
   }
 
   @Override
   protected void validate(EnvConfig env, TenantConfig tenant) {
     java.nio.file.Path dir = tenant.dir().resolve("insights");
     List<InsightDefinition> all = InsightDefinition.loadAll(dir);
-    if (only != null) {
-      for (String name : only) {
-        if (all.stream().noneMatch(i -> i.name().equals(name))) {
-          throw new ConfigException(dir.toString(), "--insight", "no insight '" + name + "' (insights: "
-              + String.join(", ", all.stream().map(InsightDefinition::name).toList()) + ")");
-        }
-      }
-      all = all.stream().filter(i -> only.contains(i.name())).toList();
-    }
-    insights = all;
+    insights = Selection.named(all, only, InsightDefinition::name, dir.toString(), "--insight", "insight");
   }
 
   @Override

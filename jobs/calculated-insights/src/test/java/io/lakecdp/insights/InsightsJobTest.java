@@ -50,16 +50,8 @@ class InsightsJobTest {
     conf = TestConf.create(dir, TENANT);
     conf.tenantFile("streams.yaml", """
         streams:
-          orders:
-            format: csv
-            path: orders
-            primaryKey: [order_id]
-            fields:
-              order_id: string
-              customer_id: string
-              order_ts: timestamp
-              status: string
-              total_amount: double
+          orders: {format: csv, path: orders, primaryKey: [order_id], fields: {order_id: string,
+              customer_id: string, order_ts: timestamp, status: string, total_amount: double}}
         """);
     conf.tenantFile("mappings.yaml", """
         mappings:

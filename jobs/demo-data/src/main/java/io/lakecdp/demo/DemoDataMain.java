@@ -8,12 +8,13 @@ import picocli.CommandLine.Option;
 
 /** Command line of the demo data generator. */
 @Command(name = "demo-data", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Write the demo tenant's landing files: CRM contacts (CSV), web sign-ups (JSON lines),",
-        "point-of-sale customers (CSV with ;), orders and order lines (CSV), e-mail events (JSON lines),",
-        "plus _truth/source_records.csv mapping every source record to its person and",
-        "_truth/hard_negatives.csv: pairs of different people that look alike (household members, twins,",
-        "namesakes, shared throwaway e-mails), which identity resolution must keep apart.",
-        "The same --people and --seed always write the same files."})
+    description = """
+        Write the demo tenant's landing files: CRM contacts (CSV), web sign-ups (JSON lines),
+        point-of-sale customers (CSV with ;), orders and order lines (CSV), e-mail events (JSON lines),
+        plus _truth/source_records.csv mapping every source record to its person and
+        _truth/hard_negatives.csv: pairs of different people that look alike (household members, twins,
+        namesakes, shared throwaway e-mails), which identity resolution must keep apart.
+        The same --people and --seed always write the same files.""")
 public final class DemoDataMain implements Callable<Integer> {
   @Option(names = "--people", defaultValue = "10000", description = "Number of people (default: ${DEFAULT-VALUE}).")
   int people;

@@ -15,11 +15,11 @@ import picocli.CommandLine.Option;
 
 /** Command line of the batch ingest job. */
 @Command(name = "dlo-write", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {
-        "Ingest the new landing files of a tenant's data streams into Iceberg DLO tables (<tenant>_dlo.<stream>).",
-        "Records that cannot be loaded go to <tenant>_dlo.quarantine with their reason; the rest load.",
-        "Files already ingested are skipped, so rerunning after a failure loads exactly what is missing.",
-        "Exit codes: 0 ok, 1 runtime failure, 2 invalid configuration or input."})
+    description = """
+        Ingest the new landing files of a tenant's data streams into Iceberg DLO tables (<tenant>_dlo.<stream>).
+        Records that cannot be loaded go to <tenant>_dlo.quarantine with their reason; the rest load.
+        Files already ingested are skipped, so rerunning after a failure loads exactly what is missing.
+        Exit codes: 0 ok, 1 runtime failure, 2 invalid configuration or input.""")
 public class DloWriteCommand extends JobCommand {
   @Option(names = "--stream", split = ",", paramLabel = "NAME",
       description = "Streams to ingest (repeatable or comma-separated). Default: all streams of the tenant.")
@@ -27,15 +27,8 @@ public class DloWriteCommand extends JobCommand {
 
   private List<DataStream> selected;
 
-  /** What it writes shows in the tenant's model views: refresh them (catalogs with views). */
-  @Override
-  protected boolean refreshesModelViews() {
-    return true;
-  }
-
-  @Override
-  protected String jobName() {
-    return "dlo-write";
+  public DloWriteCommand() {
+    super("dlo-write", Trait.REFRESHES_MODEL_VIEWS);
   }
 
   @Override

@@ -1,7 +1,7 @@
 package io.lakecdp.dlowrite;
 
-import io.lakecdp.common.config.ConfigException;
 import io.lakecdp.common.config.EnvConfig;
+import io.lakecdp.common.config.Selection;
 import io.lakecdp.common.config.TenantConfig;
 import io.lakecdp.common.config.definition.TransformDefinition;
 import io.lakecdp.common.job.JobCommand;
@@ -16,17 +16,17 @@ import picocli.CommandLine.Option;
 
 /** Command line of the batch data transform job. */
 @Command(name = "transform", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {
-        "Run a tenant's data transforms: each conf/tenants/<tenant>/transforms/<name>.sql is Spark SQL over the",
-        "tenant's DLOs (by stream name, e.g. FROM orders) and DMOs (e.g. FROM Individual), materialized as the DLO",
-        "<tenant>_dlo.<output> that mappings.yaml can map onto DMOs like any other. Header lines declare the output:",
-        "  -- output: <dlo name>   (default: the file name)",
-        "  -- primaryKey: a, b     -- refresh: upsert | full_refresh   (upsert needs a primary key)",
-        "  -- streaming: true      -- stream: <name>   (also applied to each micro-batch by ingest-stream)",
-        "Transforms run in file-name order; each may read the outputs of those before it. All are checked first",
-        "(the tenant SQL sandbox, unknown tables or columns, the key): exit 2 naming the file, nothing written.",
-        "A transform whose input snapshots and definition did not change since its last write is skipped.",
-        "Exit codes: 0 ok, 1 runtime failure, 2 invalid configuration or input."})
+    description = """
+        Run a tenant's data transforms: each conf/tenants/<tenant>/transforms/<name>.sql is Spark SQL over the
+        tenant's DLOs (by stream name, e.g. FROM orders) and DMOs (e.g. FROM Individual), materialized as the DLO
+        <tenant>_dlo.<output> that mappings.yaml can map onto DMOs like any other. Header lines declare the output:
+          -- output: <dlo name>   (default: the file name)
+          -- primaryKey: a, b     -- refresh: upsert | full_refresh   (upsert needs a primary key)
+          -- streaming: true      -- stream: <name>   (also applied to each micro-batch by ingest-stream)
+        Transforms run in file-name order; each may read the outputs of those before it. All are checked first
+        (the tenant SQL sandbox, unknown tables or columns, the key): exit 2 naming the file, nothing written.
+        A transform whose input snapshots and definition did not change since its last write is skipped.
+        Exit codes: 0 ok, 1 runtime failure, 2 invalid configuration or input.""")
 public class TransformCommand extends JobCommand {
   @Option(names = "--transform", split = ",", paramLabel = "NAME",
       description = "Only these transforms (default: all of the tenant's, in file-name order).")
@@ -37,30 +37,14 @@ public class TransformCommand extends JobCommand {
 
   private List<TransformDefinition> transforms;
 
-  /** What it writes shows in the tenant's model views: refresh them (catalogs with views). */
-  @Override
-  protected boolean refreshesModelViews() {
-    return true;
-  }
-
-  @Override
-  protected String jobName() {
-    return "transform";
+  public TransformCommand() {
+    super("transform", Trait.REFRESHES_MODEL_VIEWS);
   }
 
   @Override
   protected void validate(EnvConfig env, TenantConfig tenant) {
-    List<TransformDefinition> all = tenant.transforms();
-    if (only != null) {
-      for (String name : only) {
-        if (all.stream().noneMatch(t -> t.name().equals(name))) {
-          throw new ConfigException(tenant.dir().resolve("transforms").toString(), "--transform", "no transform '"
-              + name + "' (transforms: " + String.join(", ", all.stream().map(TransformDefinition::name).toList()) + ")");
-        }
-      }
-      all = all.stream().filter(t -> only.contains(t.name())).toList();
-    }
-    transforms = all;
+    transforms = Selection.named(tenant.transforms(), only, TransformDefinition::name,
+        tenant.dir().resolve("transforms").toString(), "--transform", "transform");
   }
 
   @Override

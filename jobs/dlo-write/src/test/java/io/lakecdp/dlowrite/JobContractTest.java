@@ -24,11 +24,7 @@ class JobContractTest {
   void badConfigExitsWithTwoBeforeTouchingAnyData(@TempDir Path dir) {
     TestConf conf = TestConf.create(dir, "badconf").tenantFile("streams.yaml", """
         streams:
-          s:
-            format: csv
-            path: s
-            primaryKey: [id]
-            fields: {id: strin}
+          s: {format: csv, path: s, primaryKey: [id], fields: {id: strin}}
         """);
     conf.landingFile("s/1.csv", "id\nx\n");
     JobRun run = JobRun.of(new DloWriteCommand(), conf.jobArgs());
@@ -52,12 +48,7 @@ class JobContractTest {
   void everyRunAppendsToJobRunsAndEndsWithTheSummary(@TempDir Path dir) {
     TestConf conf = TestConf.create(dir, "telemetry").tenantFile("streams.yaml", """
         streams:
-          s:
-            format: csv
-            path: s
-            primaryKey: [id]
-            schemaEvolution: fail
-            fields: {id: string, n: int}
+          s: {format: csv, path: s, primaryKey: [id], schemaEvolution: fail, fields: {id: string, n: int}}
         """);
     conf.landingFile("s/1.csv", "id,n\na,1\nb,x\n");
     JobRun ok = JobRun.of(new DloWriteCommand(), conf.jobArgs("--run-id", "t-1"));
@@ -94,11 +85,7 @@ class JobContractTest {
   void parquetFilesAreTypedByTheDeclaredSchema(@TempDir Path dir) {
     TestConf conf = TestConf.create(dir, "pq").tenantFile("streams.yaml", """
         streams:
-          p:
-            format: parquet
-            path: p
-            primaryKey: [id]
-            fields: {id: long, score: double, label: string}
+          p: {format: parquet, path: p, primaryKey: [id], fields: {id: long, score: double, label: string}}
         """);
     StructType schema = new StructType().add("id", DataTypes.IntegerType).add("score", DataTypes.StringType)
         .add("label", DataTypes.StringType);

@@ -17,15 +17,8 @@ class QuarantineTest {
   void badJsonRecordsAreQuarantinedWithTheirReasonAndTheRestLoad(@TempDir Path dir) {
     TestConf conf = TestConf.create(dir, "quar").tenantFile("streams.yaml", """
         streams:
-          events:
-            format: json
-            path: events
-            primaryKey: [id]
-            maxRecordBytes: 120
-            fields:
-              id: string
-              age: int
-              at: timestamp
+          events: {format: json, path: events, primaryKey: [id], maxRecordBytes: 120, fields: {id: string,
+              age: int, at: timestamp}}
         """);
     String good1 = "{\"id\":\"a\",\"age\":41,\"at\":\"2025-03-01T10:00:00Z\"}";
     String good2 = "{\"id\":\"b\",\"age\":\"42\"}";
@@ -78,14 +71,8 @@ class QuarantineTest {
   void badCsvLinesAreQuarantined(@TempDir Path dir) {
     TestConf conf = TestConf.create(dir, "quarcsv").tenantFile("streams.yaml", """
         streams:
-          orders:
-            format: csv
-            path: orders
-            primaryKey: [id]
-            fields:
-              id: string
-              amount: decimal(8,2)
-              day: {type: date, format: MM/dd/yyyy}
+          orders: {format: csv, path: orders, primaryKey: [id], fields: {id: string, amount: "decimal(8,2)",
+              day: {type: date, format: MM/dd/yyyy}}}
         """);
     conf.landingFile("orders/o.csv", "id,amount,day\n"
         + "o1,10.50,01/31/2025\n"

@@ -17,12 +17,7 @@ class RerunTest {
   void filesAreIngestedOnceAndTheSameRunIdDoesNotWriteTwice(@TempDir Path dir) {
     TestConf conf = TestConf.create(dir, "rerun").tenantFile("streams.yaml", """
         streams:
-          log:
-            format: csv
-            path: log
-            refresh: upsert
-            primaryKey: [k]
-            fields: {k: string, v: long}
+          log: {format: csv, path: log, refresh: upsert, primaryKey: [k], fields: {k: string, v: long}}
         """);
     conf.landingFile("log/001.csv", "k,v\na,1\nb,2\n");
     IcebergTables lake = IcebergTables.ofTestWarehouse();
@@ -52,12 +47,8 @@ class RerunTest {
   void fullRefreshReplacesTheTableAtomically(@TempDir Path dir) {
     TestConf conf = TestConf.create(dir, "refresh").tenantFile("streams.yaml", """
         streams:
-          catalog:
-            format: csv
-            path: catalog
-            refresh: full_refresh
-            primaryKey: [sku]
-            fields: {sku: string, price: double}
+          catalog: {format: csv, path: catalog, refresh: full_refresh, primaryKey: [sku], fields: {sku: string,
+              price: double}}
         """);
     conf.landingFile("catalog/v1.csv", "sku,price\ns1,1.0\ns2,2.0\ns3,3.0\n");
     assertEquals(0, JobRun.of(new DloWriteCommand(), conf.jobArgs()).exitCode());

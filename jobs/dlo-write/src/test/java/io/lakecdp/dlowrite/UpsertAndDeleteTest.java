@@ -25,19 +25,9 @@ class UpsertAndDeleteTest {
   static void setUp(@TempDir Path dir) {
     conf = TestConf.create(dir, "upserts").tenantFile("streams.yaml", """
         streams:
-          people:
-            format: csv
-            path: people
-            primaryKey: [id]
-            lastModified: ts
-            deleteFlag: del
-            deletes: {path: people_deleted}
-            mergeMode: copy-on-write
-            fields:
-              id: int
-              name: string
-              ts: {type: timestamp, format: "yyyy-MM-dd HH:mm:ss"}
-              del: boolean
+          people: {format: csv, path: people, primaryKey: [id], lastModified: ts, deleteFlag: del,
+              deletes: {path: people_deleted}, mergeMode: copy-on-write, fields: {id: int, name: string,
+              ts: {type: timestamp, format: "yyyy-MM-dd HH:mm:ss"}, del: boolean}}
         """);
   }
 

@@ -23,11 +23,12 @@ import picocli.CommandLine.Spec;
 
 /** Resolves a labelled CSV with a rules or weights file and prints the quality figures as one JSON line. */
 @Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Resolve a labelled CSV with an identity configuration (rules, or comparisons whose weights are",
-        "learned from the CSV itself, without its labels) and measure the result against its ground truth.",
-        "Prints progress on stderr and one JSON line last: records, candidate_pairs, precision, recall, f1,",
-        "bcubed_f1 (pairwise figures are over all pairs the clusters imply), seconds; with comparisons also the",
-        "learned model and, per threshold, the precision and recall of the scored pairs (pr_curve)."})
+    description = """
+        Resolve a labelled CSV with an identity configuration (rules, or comparisons whose weights are
+        learned from the CSV itself, without its labels) and measure the result against its ground truth.
+        Prints progress on stderr and one JSON line last: records, candidate_pairs, precision, recall, f1,
+        bcubed_f1 (pairwise figures are over all pairs the clusters imply), seconds; with comparisons also the
+        learned model and, per threshold, the precision and recall of the scored pairs (pr_curve).""")
 public final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--input", required = true, description = "CSV file with a header (values are trimmed; CRLF is fine).")
   Path input;

@@ -12,10 +12,11 @@ import picocli.CommandLine.Parameters;
 
 /** {@code identity-resolution explain-pair --tenant T A B}: the weight waterfall of two source records. */
 @Command(name = "identity-resolution explain-pair", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Explain why two source records of a tenant match or not: with learned weights, the prior and each",
-        "comparison's level, values and weight with the running total, the match probability against the",
-        "threshold; the match and forbid rules that hold. Any two records, also pairs that were never candidates.",
-        "Record ids as in unified_link_individual: <data source object>:<id>. Writes nothing."})
+    description = """
+        Explain why two source records of a tenant match or not: with learned weights, the prior and each
+        comparison's level, values and weight with the running total, the match probability against the
+        threshold; the match and forbid rules that hold. Any two records, also pairs that were never candidates.
+        Record ids as in unified_link_individual: <data source object>:<id>. Writes nothing.""")
 public final class ExplainPairCommand extends IdentityResolutionCommand {
   @Parameters(index = "0", paramLabel = "A", description = "First record id.")
   String recordA;
@@ -23,9 +24,8 @@ public final class ExplainPairCommand extends IdentityResolutionCommand {
   @Parameters(index = "1", paramLabel = "B", description = "Second record id.")
   String recordB;
 
-  @Override
-  protected String jobName() {
-    return "identity-resolution-explain-pair";
+  public ExplainPairCommand() {
+    super("identity-resolution-explain-pair");
   }
 
   @Override

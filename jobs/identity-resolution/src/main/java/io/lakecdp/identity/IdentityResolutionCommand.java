@@ -16,17 +16,17 @@ import picocli.CommandLine.Option;
 
 /** Command line of the identity resolution tenant run. */
 @Command(name = "identity-resolution", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {
-        "Resolve a tenant's source Individuals (with all their contact points) into unified profiles, as",
-        "conf/tenants/<tenant>/identity-resolution.yaml says: match rules, and/or comparisons whose weights are",
-        "learned from the tenant's data (saved to <warehouse>/_models/<tenant>/identity-model.json and reused).",
-        "Writes <tenant>_unified.unified_individual, unified_link_individual, unified_contact_point_email,",
-        "unified_contact_point_phone, unified_contact_point_address and match_explanations.",
-        "Unified ids stay stable across runs; a run whose inputs, configuration and model did not change since the",
-        "last one writes nothing.",
-        "Also: identity-resolution train --help (learn the weights again), identity-resolution explain-pair --help",
-        "(why two records match or not), identity-resolution evaluate --help (measure a configuration on a",
-        "labelled CSV)."})
+    description = """
+        Resolve a tenant's source Individuals (with all their contact points) into unified profiles, as
+        conf/tenants/<tenant>/identity-resolution.yaml says: match rules, and/or comparisons whose weights are
+        learned from the tenant's data (saved to <warehouse>/_models/<tenant>/identity-model.json and reused).
+        Writes <tenant>_unified.unified_individual, unified_link_individual, unified_contact_point_email,
+        unified_contact_point_phone, unified_contact_point_address and match_explanations.
+        Unified ids stay stable across runs; a run whose inputs, configuration and model did not change since the
+        last one writes nothing.
+        Also: identity-resolution train --help (learn the weights again), identity-resolution explain-pair --help
+        (why two records match or not), identity-resolution evaluate --help (measure a configuration on a
+        labelled CSV).""")
 public class IdentityResolutionCommand extends JobCommand {
   private RuleSet rules;
   private String configSha256;
@@ -34,15 +34,13 @@ public class IdentityResolutionCommand extends JobCommand {
   @Option(names = "--retrain", description = "Learn the match weights again even when a saved model fits the configuration.")
   boolean retrain;
 
-  /** What it writes shows in the tenant's model views: refresh them (catalogs with views). */
-  @Override
-  protected boolean refreshesModelViews() {
-    return true;
+  public IdentityResolutionCommand() {
+    this("identity-resolution");
   }
 
-  @Override
-  protected String jobName() {
-    return "identity-resolution";
+  /** For the commands that share its options (train, explain-pair, the benchmark): they refresh the views too. */
+  protected IdentityResolutionCommand(String jobName) {
+    super(jobName, Trait.REFRESHES_MODEL_VIEWS);
   }
 
   @Override

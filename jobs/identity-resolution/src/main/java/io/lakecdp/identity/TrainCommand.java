@@ -15,9 +15,8 @@ import picocli.CommandLine.Command;
         "profiles, without labels, and save them to <warehouse>/_models/<tenant>/identity-model.json; the next",
         "identity-resolution run uses them (and, since the model changed, resolves again)."})
 public final class TrainCommand extends IdentityResolutionCommand {
-  @Override
-  protected String jobName() {
-    return "identity-resolution-train";
+  public TrainCommand() {
+    super("identity-resolution-train");
   }
 
   @Override

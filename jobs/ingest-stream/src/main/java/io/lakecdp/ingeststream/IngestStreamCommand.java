@@ -19,15 +19,15 @@ import picocli.CommandLine.Option;
 
 /** Command line of the streaming ingest job. */
 @Command(name = "ingest-stream", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {
-        "Streaming ingest of a tenant's data streams into their Iceberg DLO tables: a landing folder (JSON lines or",
-        "CSV, local, HDFS or s3a://) or a Kafka topic (JSON values; key, topic, partition, offset and timestamp kept as",
-        "_kafka_* columns). Each micro-batch is validated like batch ingest (bad records to <tenant>_dlo.quarantine with",
-        "their reason), upserted newest-wins, and committed once: a batch retried after a crash is recognized by its",
-        "query and batch id in the table's history. Checkpoints: <warehouse>/_checkpoints/<tenant>/<stream>.",
-        "--trigger available-now (default) processes what is there and stops (nothing new: no snapshot written);",
-        "--trigger processing-time=30s runs until SIGTERM (or --stop-after), finishing the current micro-batch.",
-        "Exit codes: 0 ok, 1 runtime failure, 2 invalid configuration or input (e.g. an incompatible schema change)."})
+    description = """
+        Streaming ingest of a tenant's data streams into their Iceberg DLO tables: a landing folder (JSON lines or
+        CSV, local, HDFS or s3a://) or a Kafka topic (JSON values; key, topic, partition, offset and timestamp kept as
+        _kafka_* columns). Each micro-batch is validated like batch ingest (bad records to <tenant>_dlo.quarantine with
+        their reason), upserted newest-wins, and committed once: a batch retried after a crash is recognized by its
+        query and batch id in the table's history. Checkpoints: <warehouse>/_checkpoints/<tenant>/<stream>.
+        --trigger available-now (default) processes what is there and stops (nothing new: no snapshot written);
+        --trigger processing-time=30s runs until SIGTERM (or --stop-after), finishing the current micro-batch.
+        Exit codes: 0 ok, 1 runtime failure, 2 invalid configuration or input (e.g. an incompatible schema change).""")
 public class IngestStreamCommand extends JobCommand {
   private static final Pattern PROCESSING_TIME = Pattern.compile("processing-time=(\\d+)(ms|s|m)");
   private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
@@ -54,15 +54,8 @@ public class IngestStreamCommand extends JobCommand {
   private boolean continuous;
   private long stopAfterMs;
 
-  /** What it writes shows in the tenant's model views: refresh them (catalogs with views). */
-  @Override
-  protected boolean refreshesModelViews() {
-    return true;
-  }
-
-  @Override
-  protected String jobName() {
-    return "ingest-stream";
+  public IngestStreamCommand() {
+    super("ingest-stream", Trait.REFRESHES_MODEL_VIEWS);
   }
 
   @Override

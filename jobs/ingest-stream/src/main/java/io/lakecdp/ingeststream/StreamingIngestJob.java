@@ -1,5 +1,7 @@
 package io.lakecdp.ingeststream;
 
+import io.lakecdp.common.job.Json;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import io.lakecdp.common.config.DataStream;
 import io.lakecdp.common.config.StreamingSource;
 import io.lakecdp.common.config.definition.TransformDefinition;
@@ -84,17 +86,14 @@ public final class StreamingIngestJob {
       lastBatchMs = r.durationMs();
     }
 
-    synchronized Map<String, Object> toMap() {
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("batches", batches);
-      m.put("batches_already_committed", skippedBatches);
-      m.put("files", files);
-      m.put("records", records);
-      m.put("loaded", loaded);
-      m.put("quarantined", quarantined);
-      m.put("delete_requests", deletes);
-      return m;
+    synchronized Summary summary() {
+      return new Summary(batches, skippedBatches, files, records, loaded, quarantined, deletes);
     }
+  }
+
+  /** A stream's totals in the run summary. */
+  record Summary(long batches, @JsonProperty("batches_already_committed") long skippedBatches, long files,
+      long records, long loaded, long quarantined, @JsonProperty("delete_requests") long deletes) {
   }
 
   /**
@@ -145,7 +144,7 @@ public final class StreamingIngestJob {
     long bad = 0;
     for (DataStream s : streams) {
       Totals t = totals.computeIfAbsent(s.name(), k -> new Totals());
-      details.put(s.name(), t.toMap());
+      details.put(s.name(), Json.fields(t.summary()));
       in += t.records;
       out += t.loaded;
       bad += t.quarantined;

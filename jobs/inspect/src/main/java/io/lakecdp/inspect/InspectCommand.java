@@ -24,15 +24,8 @@ public class InspectCommand extends JobCommand {
           + "when they differ: did two runs over the same input resolve identically (e.g. a cluster and a local run)?")
   String otherTenant;
 
-  /** Read-only: not even a job_runs row. */
-  @Override
-  protected boolean recordsRun() {
-    return false;
-  }
-
-  @Override
-  protected String jobName() {
-    return "inspect";
+  public InspectCommand() {
+    super("inspect", Trait.READ_ONLY);
   }
 
   @Override

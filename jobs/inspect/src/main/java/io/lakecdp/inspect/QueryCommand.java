@@ -78,20 +78,8 @@ public class QueryCommand extends JobCommand {
     JobMain.exit(new QueryCommand(), args);
   }
 
-  @Override
-  protected String jobName() {
-    return "query";
-  }
-
-  /** Read-only: not even a job_runs row. */
-  @Override
-  protected boolean recordsRun() {
-    return false;
-  }
-
-  @Override
-  protected boolean summaryOnStandardError() {
-    return true;
+  public QueryCommand() {
+    super("query", Trait.READ_ONLY, Trait.SUMMARY_ON_STANDARD_ERROR);
   }
 
   @Override

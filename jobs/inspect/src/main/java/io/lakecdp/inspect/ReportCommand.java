@@ -30,25 +30,19 @@ import picocli.CommandLine.Option;
  * inline SVG; the page loads nothing from anywhere.
  */
 @Command(name = "report", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Write an HTML run report for a tenant (self-contained: inline SVG charts, no scripts or fonts):",
-        "last runs of each stage, identity resolution consolidation and cluster sizes, the learned match weights",
-        "(m and u per comparison level) with the weight waterfall of sample pairs, segment populations over",
-        "publishes, activation deliveries. Prints the file's path."})
+    description = """
+        Write an HTML run report for a tenant (self-contained: inline SVG charts, no scripts or fonts):
+        last runs of each stage, identity resolution consolidation and cluster sizes, the learned match weights
+        (m and u per comparison level) with the weight waterfall of sample pairs, segment populations over
+        publishes, activation deliveries. Prints the file's path.""")
 public class ReportCommand extends JobCommand {
   static final String[] PALETTE = {"#3b6ea5", "#d9822b", "#4c9a52", "#b5473a", "#7d5ba6", "#2a9d8f", "#8c6d31", "#555555"};
 
   @Option(names = "--out", paramLabel = "FILE", description = "Where to write the page (default: reports/<tenant>.html).")
   Path out;
 
-  /** Read-only: not even a job_runs row. */
-  @Override
-  protected boolean recordsRun() {
-    return false;
-  }
-
-  @Override
-  protected String jobName() {
-    return "report";
+  public ReportCommand() {
+    super("report", Trait.READ_ONLY);
   }
 
   @Override

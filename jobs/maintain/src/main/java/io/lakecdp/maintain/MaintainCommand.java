@@ -14,14 +14,14 @@ import picocli.CommandLine.Option;
 
 /** Command line of the maintenance job. */
 @Command(name = "maintain", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {
-        "Maintain every Iceberg table of a tenant: fold the ingest ledger (landing files and batch ids that make",
-        "reruns exactly-once) out of snapshot summaries into <tenant>_ops.ingest_ledger, compact small data files and",
-        "apply delete files (rewrite_data_files, rewrite_position_delete_files), expire snapshots, remove orphan files",
-        "and rewrite manifests. The summary gives each table's files and bytes before and after. Rows never change,",
-        "and compaction commits do not count as new input for the stages that skip unchanged inputs.",
-        "Do not give --older-than below the time a writer of the tenant can take: orphan removal deletes files",
-        "that no snapshot references yet."})
+    description = """
+        Maintain every Iceberg table of a tenant: fold the ingest ledger (landing files and batch ids that make
+        reruns exactly-once) out of snapshot summaries into <tenant>_ops.ingest_ledger, compact small data files and
+        apply delete files (rewrite_data_files, rewrite_position_delete_files), expire snapshots, remove orphan files
+        and rewrite manifests. The summary gives each table's files and bytes before and after. Rows never change,
+        and compaction commits do not count as new input for the stages that skip unchanged inputs.
+        Do not give --older-than below the time a writer of the tenant can take: orphan removal deletes files
+        that no snapshot references yet.""")
 public class MaintainCommand extends JobCommand {
   @Option(names = "--older-than", paramLabel = "AGE", defaultValue = "7d",
       description = "Expire snapshots and remove unreferenced files older than this: 7d, 12h, 30m, 0s (default: 7d).")
@@ -33,9 +33,8 @@ public class MaintainCommand extends JobCommand {
 
   private Duration olderThan;
 
-  @Override
-  protected String jobName() {
-    return "maintain";
+  public MaintainCommand() {
+    super("maintain");
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.lakecdp.maintain;
 
+import io.lakecdp.common.job.Json;
 import io.lakecdp.common.job.JobContext;
 import io.lakecdp.common.job.JobResult;
 import io.lakecdp.common.lake.Lake;
@@ -60,15 +61,6 @@ public final class MaintainJob {
           Long.parseLong(m.getOrDefault("total-delete-files", "0")),
           Long.parseLong(m.getOrDefault("total-files-size", "0")), snapshots);
     }
-
-    Map<String, Object> toMap() {
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("data_files", dataFiles);
-      m.put("delete_files", deleteFiles);
-      m.put("bytes", bytes);
-      m.put("snapshots", snapshots);
-      return m;
-    }
   }
 
   public JobResult run() {
@@ -97,7 +89,7 @@ public final class MaintainJob {
       ctx.step("[" + i + "/" + all.size() + "] maintaining " + table);
       Stats before = Stats.of(lake.table(table));
       Map<String, Object> m = new LinkedHashMap<>();
-      m.put("before", before.toMap());
+      m.put("before", Json.fields(before));
       if (before.snapshots() > 0) {
         String ident = table.substring(table.indexOf('.') + 1);
         String catalog = table.substring(0, table.indexOf('.'));
@@ -127,7 +119,7 @@ public final class MaintainJob {
         m.put("orphan_files_removed", removed);
       }
       Stats after = Stats.of(lake.table(table));
-      m.put("after", after.toMap());
+      m.put("after", Json.fields(after));
       per.put(table, m);
       filesBefore += before.dataFiles() + before.deleteFiles();
       filesAfter += after.dataFiles() + after.deleteFiles();

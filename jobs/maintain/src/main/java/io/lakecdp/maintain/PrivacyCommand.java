@@ -17,6 +17,10 @@ import picocli.CommandLine.Option;
 
 /** {@code privacy forget} and {@code privacy export}: what they share is how a person is named. */
 public abstract class PrivacyCommand extends JobCommand {
+  protected PrivacyCommand(String jobName, Trait... traits) {
+    super(jobName, traits);
+  }
+
   @Option(names = "--unified-id", paramLabel = "ID", description = "The person's unified id.")
   String unifiedId;
 
@@ -57,18 +61,17 @@ public abstract class PrivacyCommand extends JobCommand {
 
   /** {@code privacy forget}. */
   @picocli.CommandLine.Command(name = "privacy forget", mixinStandardHelpOptions = true, sortOptions = false,
-      description = {
-          "Forget a person: delete their rows from every table of the tenant (DLO rows of all their source records",
-          "and related rows naming them as party, quarantined records holding their identifiers, unified tables,",
-          "match explanations, insights, segment membership and history, activation delivered state), then make it",
-          "physical (files rewritten, every older snapshot expired, unreferenced files removed: no Parquet file under",
-          "the warehouse holds their values any more). Recorded in <tenant>_ops.privacy_requests without their",
-          "values. The run id is the request id: a rerun of a stopped request finishes it. Exit 2 when nobody",
-          "matches. Landing files and deliveries already made are outside the lake: remove them at the source."})
+      description = """
+          Forget a person: delete their rows from every table of the tenant (DLO rows of all their source records
+          and related rows naming them as party, quarantined records holding their identifiers, unified tables,
+          match explanations, insights, segment membership and history, activation delivered state), then make it
+          physical (files rewritten, every older snapshot expired, unreferenced files removed: no Parquet file under
+          the warehouse holds their values any more). Recorded in <tenant>_ops.privacy_requests without their
+          values. The run id is the request id: a rerun of a stopped request finishes it. Exit 2 when nobody
+          matches. Landing files and deliveries already made are outside the lake: remove them at the source.""")
   public static final class ForgetCommand extends PrivacyCommand {
-    @Override
-    protected String jobName() {
-      return "privacy-forget";
+    public ForgetCommand() {
+      super("privacy-forget");
     }
 
     @Override
@@ -86,14 +89,8 @@ public abstract class PrivacyCommand extends JobCommand {
     @Option(names = "--out", required = true, paramLabel = "FILE", description = "The JSON file to write.")
     Path out;
 
-    @Override
-    protected String jobName() {
-      return "privacy-export";
-    }
-
-    @Override
-    protected boolean recordsRun() {
-      return false;
+    public ExportCommand() {
+      super("privacy-export", Trait.READ_ONLY);
     }
 
     @Override

@@ -23,6 +23,10 @@ import picocli.CommandLine.Option;
 
 /** What publish and explain share: loading and checking segment and waterfall files, --segment and --as-of. */
 public abstract class SegmentationCommand extends JobCommand {
+  protected SegmentationCommand(String jobName, Trait... traits) {
+    super(jobName, traits);
+  }
+
   @Option(names = "--as-of", paramLabel = "TIME",
       description = "Reference time of relative windows (within_last, withinLastDays): yyyy-MM-dd or yyyy-MM-ddTHH:mm:ss, "
           + "UTC (default: now).")
@@ -73,12 +77,12 @@ public abstract class SegmentationCommand extends JobCommand {
 
   /** {@code segmentation publish}. */
   @picocli.CommandLine.Command(name = "segmentation publish", mixinStandardHelpOptions = true, sortOptions = false,
-      description = {
-          "Compute segments of conf/tenants/<tenant>/segments/<id>.yaml (all, or those named) in one job and publish",
-          "them: <tenant>_seg.membership_latest (each segment's rows replaced atomically), membership_history",
-          "(added/removed per publish) and segment_runs. Waterfalls (conf/tenants/<tenant>/waterfalls/*.yaml) keep a",
-          "member only in the first of their segments; holdoutPercent marks a deterministic control group. A segment",
-          "whose definition, input snapshots and window bounds are those of its last publish is skipped."})
+      description = """
+          Compute segments of conf/tenants/<tenant>/segments/<id>.yaml (all, or those named) in one job and publish
+          them: <tenant>_seg.membership_latest (each segment's rows replaced atomically), membership_history
+          (added/removed per publish) and segment_runs. Waterfalls (conf/tenants/<tenant>/waterfalls/*.yaml) keep a
+          member only in the first of their segments; holdoutPercent marks a deterministic control group. A segment
+          whose definition, input snapshots and window bounds are those of its last publish is skipped.""")
   public static final class PublishCommand extends SegmentationCommand {
     @Option(names = "--segment", split = ",", paramLabel = "ID", description = "Only these segments (default: all).")
     List<String> only;
@@ -87,15 +91,8 @@ public abstract class SegmentationCommand extends JobCommand {
         + "and its window bounds are those of its last publish (default: such segments are skipped).")
     boolean force;
 
-    /** Memberships show in the tenant's model views: refresh them (catalogs with views). */
-    @Override
-    protected boolean refreshesModelViews() {
-      return true;
-    }
-
-    @Override
-    protected String jobName() {
-      return "segmentation";
+    public PublishCommand() {
+      super("segmentation", Trait.REFRESHES_MODEL_VIEWS);
     }
 
     @Override
@@ -124,9 +121,8 @@ public abstract class SegmentationCommand extends JobCommand {
     @Option(names = "--member", paramLabel = "ID", description = "A member id (unified id, or Individual id).")
     String member;
 
-    @Override
-    protected String jobName() {
-      return "segmentation-explain";
+    public ExplainCommand() {
+      super("segmentation-explain");
     }
 
     @Override

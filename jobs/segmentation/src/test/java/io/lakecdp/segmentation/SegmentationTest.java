@@ -66,11 +66,8 @@ class SegmentationTest {
     conf = TestConf.create(dir, TENANT);
     conf.tenantFile("streams.yaml", """
         streams:
-          orders:
-            format: csv
-            path: orders
-            primaryKey: [order_id]
-            fields: {order_id: string, customer_id: string, status: string, total_amount: double, order_ts: timestamp}
+          orders: {format: csv, path: orders, primaryKey: [order_id], fields: {order_id: string,
+              customer_id: string, status: string, total_amount: double, order_ts: timestamp}}
         """);
     conf.tenantFile("mappings.yaml", """
         mappings:

@@ -1,9 +1,9 @@
 package io.lakecdp.dlowrite.bench;
 
+import io.lakecdp.bench.Benchmark;
 import io.lakecdp.bench.Stopwatch;
 import io.lakecdp.common.job.JobMain;
 import io.lakecdp.common.lake.Lake;
-import io.lakecdp.common.spark.SparkSessions;
 import io.lakecdp.dlowrite.DloWriteCommand;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -12,14 +12,11 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
-import java.util.concurrent.Callable;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
@@ -35,7 +32,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "bench-dlo-write", mixinStandardHelpOptions = true,
     description = "Benchmark dlo-write against plain Spark baselines; prints a Markdown table.")
-public final class DloWriteBenchmark implements Callable<Integer> {
+public final class DloWriteBenchmark extends Benchmark {
   private static final String HEADER = "order_id,customer_id,order_ts,status,total_amount,qty,channel,updated_at";
   private static final StructType CSV_SCHEMA = new StructType()
       .add("order_id", DataTypes.StringType).add("customer_id", DataTypes.StringType)
@@ -43,33 +40,21 @@ public final class DloWriteBenchmark implements Callable<Integer> {
       .add("total_amount", DataTypes.createDecimalType(12, 2)).add("qty", DataTypes.IntegerType)
       .add("channel", DataTypes.StringType).add("updated_at", DataTypes.TimestampType);
 
-  @Option(names = "--work", defaultValue = "bench-work", description = "Work folder (data, warehouse, conf).")
-  Path work;
+  @Option(names = "--rows", defaultValue = "1000000", description = "Rows of the ingest benchmark.") int rows;
 
-  @Option(names = "--rows", defaultValue = "1000000", description = "Rows of the ingest benchmark.")
-  int rows;
+  @Option(names = "--table-rows", defaultValue = "5000000", description = "Rows of the DLO the upsert goes into.") int tableRows;
 
-  @Option(names = "--table-rows", defaultValue = "5000000", description = "Rows of the DLO the upsert goes into.")
-  int tableRows;
+  @Option(names = "--change-fraction", defaultValue = "0.01", description = "Share of the table's rows changed.") double changeFraction;
 
-  @Option(names = "--change-fraction", defaultValue = "0.01", description = "Share of the table's rows changed.")
-  double changeFraction;
+  @Option(names = "--files", defaultValue = "4", description = "Landing files per data set.") int files;
 
-  @Option(names = "--files", defaultValue = "4", description = "Landing files per data set.")
-  int files;
-
-  private final List<String> report = new ArrayList<>();
-  private SparkSession spark;
 
   @Override
-  public Integer call() throws Exception {
-    work = work.toAbsolutePath();
+  protected void run() throws Exception {
     deleteTree(work);
-    Path conf = work.resolve("conf");
     Files.createDirectories(conf.resolve("tenants"));
-    Files.writeString(conf.resolve("local.yaml"), "catalog:\n  name: lake\n  type: hadoop\n  warehouse: "
-        + work.resolve("warehouse") + "\nlandingRoot: " + work.resolve("landing") + "\n");
-    spark = SparkSessions.create(io.lakecdp.common.config.EnvConfig.load(conf, "local"), "lakecdp bench-dlo-write");
+    writeLocalConf();
+    startSession();
     log("Spark %s, master %s, %d cores available", spark.version(), spark.sparkContext().master(),
         Runtime.getRuntime().availableProcessors());
     new Lake(spark).ensureNamespace("lake.baseline");
@@ -94,7 +79,7 @@ public final class DloWriteBenchmark implements Callable<Integer> {
     double ours = Stopwatch.seconds(() -> ingest(conf, "ingest"));
     long loaded = spark.table("lake.ingest_dlo.orders").count();
     row("Ingest " + fmt(rows) + " CSV rows (" + files + " files) into an empty DLO", ours, "plain `spark.read.csv(...).writeTo(...).append()`",
-        baseline, loaded == rows ? "" : "loaded " + loaded);
+        baseline, loaded, loaded == rows ? "" : "loaded " + loaded);
 
     // 2. upsert of a share of changed rows into a large DLO, CoW vs MoR, vs a full rewrite
     int changed = (int) Math.round(tableRows * changeFraction);
@@ -112,18 +97,16 @@ public final class DloWriteBenchmark implements Callable<Integer> {
       if (mode.equals("copy-on-write")) {
         double rewrite = Stopwatch.seconds(() -> fullRewrite("lake." + tenant + "_dlo.orders", base.resolve("changes.csv")));
         row("Upsert " + fmt(changed) + " changed rows (" + pct() + ") into a " + fmt(tableRows) + "-row DLO, " + mode, upsert,
-            "full rewrite of the table with the changes applied", rewrite, check);
+            "full rewrite of the table with the changes applied", rewrite, changed, check);
         baseline = rewrite;
       } else {
         row("Upsert " + fmt(changed) + " changed rows (" + pct() + ") into a " + fmt(tableRows) + "-row DLO, " + mode, upsert,
-            "the same full rewrite (measured above)", baseline, check);
+            "the same full rewrite (measured above)", baseline, changed, check);
       }
     }
     System.out.println();
     System.out.println("| What | lakecdp (s) | Baseline | Baseline (s) | Ratio | Note |");
     System.out.println("|---|---:|---|---:|---:|---|");
-    report.forEach(System.out::println);
-    return 0;
   }
 
   private String pct() {
@@ -150,7 +133,8 @@ public final class DloWriteBenchmark implements Callable<Integer> {
     merged.writeTo("lake.baseline.rewritten").createOrReplace();
   }
 
-  private void row(String what, double ours, String baselineName, double baseline, String note) {
+  private void row(String what, double ours, String baselineName, double baseline, long rows, String note) {
+    compared(what, ours, baseline, rows);
     report.add(String.format(Locale.ROOT, "| %s | %.1f | %s | %.1f | %.2f× | %s |", what, ours, baselineName, baseline,
         ours / baseline, note));
     log("%s: %.1f s vs %.1f s (%s)", what, ours, baseline, baselineName);
@@ -222,9 +206,6 @@ public final class DloWriteBenchmark implements Callable<Integer> {
     return String.format(Locale.ROOT, "%,d", n);
   }
 
-  private static void log(String format, Object... args) {
-    System.err.printf("[bench] " + format + "%n", args);
-  }
 
   private static void deleteTree(Path p) throws IOException {
     if (!Files.exists(p)) {

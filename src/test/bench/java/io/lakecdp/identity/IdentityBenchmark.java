@@ -34,17 +34,15 @@ import picocli.CommandLine.Option;
 @Command(name = "bench-identity", mixinStandardHelpOptions = true, sortOptions = false,
     description = "Benchmark identity resolution against an exact-match baseline on ingested demo profiles.")
 public final class IdentityBenchmark extends IdentityResolutionCommand {
-  @Option(names = "--truth", required = true, description = "The generator's _truth folder of the ingested data.")
-  Path truth;
+  @Option(names = "--truth", required = true, description = "The generator's _truth folder of the ingested data.") Path truth;
 
   @Option(names = "--rules-only", paramLabel = "FILE",
       description = "Rules-only configuration run after the tenant's for comparison (default: <conf>/identity/demo-rules.yaml;"
           + " 'none' to skip).")
   String rulesOnly;
 
-  @Override
-  protected String jobName() {
-    return "bench-identity";
+  public IdentityBenchmark() {
+    super("bench-identity");
   }
 
   @Override

@@ -1,11 +1,10 @@
 package io.lakecdp.activation;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.lakecdp.bench.Benchmark;
 import io.lakecdp.bench.Stopwatch;
-import io.lakecdp.common.config.EnvConfig;
 import io.lakecdp.common.job.JobMain;
 import io.lakecdp.common.job.Json;
-import io.lakecdp.common.spark.SparkSessions;
 import io.lakecdp.testsupport.S3MockServer;
 import java.io.OutputStream;
 import java.io.PrintWriter;
@@ -13,10 +12,8 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.FileUtil;
@@ -24,7 +21,6 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
-import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.functions;
 import picocli.CommandLine.Command;
@@ -38,31 +34,22 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "bench-activation", mixinStandardHelpOptions = true,
     description = "Benchmark activation against a plain join + write, and DistCp against a plain copy; prints Markdown.")
-public final class ActivationBenchmark implements Callable<Integer> {
+public final class ActivationBenchmark extends Benchmark {
   private static final String TENANT = "benchact";
 
-  @Option(names = "--work", defaultValue = "bench-work/activation", description = "Work folder (data, warehouse, conf, targets).")
-  Path work;
+  @Option(names = "--members", defaultValue = "1000000", description = "Members of the activated segment.") long members;
 
-  @Option(names = "--members", defaultValue = "1000000", description = "Members of the activated segment.")
-  long members;
-
-  @Option(names = "--small-files", defaultValue = "1000", description = "Files of the many-small-files copy comparison.")
-  int smallFiles;
+  @Option(names = "--small-files", defaultValue = "1000", description = "Files of the many-small-files copy comparison.") int smallFiles;
 
   @Option(names = "--s3mock-jar", defaultValue = "src/test/test-support/target/servers/s3mock-exec.jar",
       description = "S3Mock's runnable jar, for the copies to an S3-compatible server (skipped when missing).")
   Path s3mockJar;
 
-  private SparkSession spark;
-  private final List<String> report = new ArrayList<>();
 
   @Override
-  public Integer call() throws Exception {
-    work = work.toAbsolutePath();
-    Path conf = work.resolve("conf");
-    writeConf(conf);
-    spark = SparkSessions.create(EnvConfig.load(conf, "local"), "lakecdp bench-activation");
+  protected void run() throws Exception {
+    writeConf();
+    startSession();
     Path stamp = work.resolve(".generated-" + members);
     if (!Files.exists(stamp)) {
       generate();
@@ -88,7 +75,7 @@ public final class ActivationBenchmark implements Callable<Integer> {
       throw new IllegalStateException("activation sent " + ours[0] + " rows, the plain join + write " + theirs[0]);
     }
     row("whole activation (select, write, checksums, DistCp, manifest, run record) vs plain join + write",
-        oursSec, theirsSec, String.format(Locale.ROOT, "%,d rows", ours[0]));
+        oursSec, theirsSec, ours[0], String.format(Locale.ROOT, "%,d rows", ours[0]));
     log("activation stages (ms): %s", details[0].get("stage_ms"));
 
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
@@ -119,8 +106,6 @@ public final class ActivationBenchmark implements Callable<Integer> {
     } else {
       log("no S3Mock jar at %s: the copies to S3 are left out", s3mockJar);
     }
-    report.forEach(System.out::println);
-    return 0;
   }
 
   /** DistCp (as the job runs it) vs FileUtil.copy of the same folder, each to a fresh folder (local, or S3 when it says so). */
@@ -146,7 +131,7 @@ public final class ActivationBenchmark implements Callable<Integer> {
       }
     });
     long bytes = local.getContentSummary(source).getLength();
-    row("DistCp vs FileSystem copy: " + what, distcp, plain,
+    row("DistCp vs FileSystem copy: " + what, distcp, plain, files,
         String.format(Locale.ROOT, "%,d files, %,d bytes", files, bytes));
   }
 
@@ -228,14 +213,12 @@ public final class ActivationBenchmark implements Callable<Integer> {
         .createOrReplace();
   }
 
-  private void writeConf(Path conf) throws Exception {
+  private void writeConf() throws Exception {
     Path tenant = conf.resolve("tenants/" + TENANT);
     Files.createDirectories(tenant.resolve("segments"));
     Files.createDirectories(tenant.resolve("insights"));
     Files.createDirectories(tenant.resolve("activations"));
-    Files.writeString(conf.resolve("local.yaml"), "catalog:\n  name: lake\n  type: hadoop\n  warehouse: "
-        + work.resolve("warehouse") + "\nlandingRoot: " + work.resolve("landing") + "\nspark:\n"
-        + "  spark.sql.shuffle.partitions: \"16\"\n  spark.sql.adaptive.enabled: \"true\"\n");
+    writeLocalConf("spark.sql.shuffle.partitions", "16", "spark.sql.adaptive.enabled", "true");
     Files.writeString(tenant.resolve("streams.yaml"), "streams: {}\n");
     Files.writeString(tenant.resolve("segments/bench.yaml"), "include: {attribute: {field: city, op: is_not_null}}\n");
     Files.writeString(tenant.resolve("insights/customer_value.sql"), """
@@ -256,14 +239,12 @@ public final class ActivationBenchmark implements Callable<Integer> {
         """.formatted(work.resolve("target").toUri()));
   }
 
-  private void row(String what, double ours, double baseline, String n) {
+  private void row(String what, double ours, double baseline, long rows, String n) {
+    compared(what, ours, baseline, rows);
     report.add(String.format(Locale.ROOT, "| %s | %.1f | %.1f | %.2f× | %s |", what, ours, baseline, ours / baseline, n));
     log("%s: lakecdp %.1f s, baseline %.1f s (%.2f×), %s", what, ours, baseline, ours / baseline, n);
   }
 
-  private static void log(String format, Object... args) {
-    System.err.printf("[bench-activation] " + format + "%n", args);
-  }
 
   public static void main(String[] args) {
     JobMain.exit(new ActivationBenchmark(), args);

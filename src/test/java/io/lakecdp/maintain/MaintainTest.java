@@ -25,12 +25,7 @@ class MaintainTest {
   void compactsExpiresAndKeepsIngestExactlyOnce(@TempDir Path dir) throws Exception {
     TestConf conf = TestConf.create(dir, "maint").tenantFile("streams.yaml", """
         streams:
-          log:
-            format: csv
-            path: log
-            refresh: upsert
-            primaryKey: [k]
-            fields: {k: string, v: long}
+          log: {format: csv, path: log, refresh: upsert, primaryKey: [k], fields: {k: string, v: long}}
         """);
     IcebergTables lake = IcebergTables.ofTestWarehouse();
     for (int i = 1; i <= 8; i++) {

@@ -23,22 +23,10 @@ import org.junit.jupiter.api.io.TempDir;
 class TransformTest {
   static final String STREAMS = """
       streams:
-        orders:
-          format: csv
-          path: orders
-          primaryKey: [order_id]
-          fields:
-            order_id: string
-            customer_id: string
-            status: string
-            amount: decimal(10,2)
-        signups:
-          format: json
-          path: signups
-          primaryKey: [user_id]
-          fields:
-            user_id: string
-            full_name: string
+        orders: {format: csv, path: orders, primaryKey: [order_id], fields: {order_id: string,
+            customer_id: string, status: string, amount: "decimal(10,2)"}}
+        signups: {format: json, path: signups, primaryKey: [user_id], fields: {user_id: string,
+            full_name: string}}
       """;
   static final String CUSTOMER_ORDERS = """
       -- description: orders per customer

@@ -1,9 +1,8 @@
 package io.lakecdp.ingeststream;
 
+import io.lakecdp.bench.Benchmark;
 import io.lakecdp.bench.Stopwatch;
-import io.lakecdp.common.config.EnvConfig;
 import io.lakecdp.common.job.JobMain;
-import io.lakecdp.common.spark.SparkSessions;
 import io.lakecdp.testsupport.KafkaBroker;
 import java.io.BufferedWriter;
 import java.io.PrintWriter;
@@ -20,7 +19,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
-import java.util.concurrent.Callable;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.spark.Spark3Util;
@@ -28,7 +26,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -40,47 +37,33 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "bench-ingest-stream", mixinStandardHelpOptions = true,
     description = "Benchmark streaming ingest against a plain batch read + append, and Kafka throughput and latency.")
-public final class StreamingBenchmark implements Callable<Integer> {
+public final class StreamingBenchmark extends Benchmark {
   private static final String TENANT = "benchstream";
   private static final String FIELDS = "    fields: {event_id: string, user_id: string, kind: string, amount: int, "
       + "occurred_at: timestamp, produced_at_ms: long}\n";
 
-  @Option(names = "--work", defaultValue = "bench-work/ingest-stream", description = "Work folder.")
-  Path work;
+  @Option(names = "--records", defaultValue = "1000000", description = "JSON records in the landing folder.") int records;
 
-  @Option(names = "--records", defaultValue = "1000000", description = "JSON records in the landing folder.")
-  int records;
+  @Option(names = "--files", defaultValue = "20", description = "Files the records are spread over.") int files;
 
-  @Option(names = "--files", defaultValue = "20", description = "Files the records are spread over.")
-  int files;
+  @Option(names = "--kafka-backlog", defaultValue = "500000", description = "Messages for the throughput run.") int backlog;
 
-  @Option(names = "--kafka-backlog", defaultValue = "500000", description = "Messages for the throughput run.")
-  int backlog;
+  @Option(names = "--rate", defaultValue = "2000", description = "Messages per second of the latency run.") int rate;
 
-  @Option(names = "--rate", defaultValue = "2000", description = "Messages per second of the latency run.")
-  int rate;
-
-  @Option(names = "--seconds", defaultValue = "60", description = "Length of the latency run.")
-  int seconds;
+  @Option(names = "--seconds", defaultValue = "60", description = "Length of the latency run.") int seconds;
 
   @Option(names = "--kafka-classpath", defaultValue = "src/test/kafka-broker/target/broker-classpath.txt",
       description = "Classpath file of the Kafka broker (written by the Maven module src/test/kafka-broker).")
   Path kafkaClasspath;
 
-  private SparkSession spark;
-  private final List<String> report = new ArrayList<>();
 
   @Override
-  public Integer call() throws Exception {
-    work = work.toAbsolutePath();
-    Path conf = work.resolve("conf");
+  protected void run() throws Exception {
     Path kafkaDir = work.resolve("kafka");
     deleteTree(work.resolve("warehouse"));
     deleteTree(kafkaDir);
     Files.createDirectories(conf.resolve("tenants/" + TENANT));
-    Files.writeString(conf.resolve("local.yaml"), "catalog:\n  name: lake\n  type: hadoop\n  warehouse: "
-        + work.resolve("warehouse") + "\nlandingRoot: " + work.resolve("landing") + "\nspark:\n"
-        + "  spark.sql.shuffle.partitions: \"8\"\n");
+    writeLocalConf("spark.sql.shuffle.partitions", "8");
     try (KafkaBroker kafka = KafkaBroker.start(kafkaDir, Files.readString(kafkaClasspath).trim(), 3)) {
       Files.writeString(conf.resolve("tenants/" + TENANT + "/streams.yaml"), "streams:\n"
           + "  events:\n    format: json\n    path: events\n    primaryKey: [event_id]\n    lastModified: occurred_at\n" + FIELDS
@@ -91,7 +74,7 @@ public final class StreamingBenchmark implements Callable<Integer> {
           + "\", topic: steady}\n    primaryKey: [event_id]\n" + FIELDS);
       long jvmStart = ManagementFactory.getRuntimeMXBean().getStartTime();
       long t0 = System.currentTimeMillis();
-      spark = SparkSessions.create(EnvConfig.load(conf, "local"), "lakecdp bench-ingest-stream");
+      startSession();
       long sessionReady = System.currentTimeMillis();
       Path landing = work.resolve("landing/" + TENANT);
       writeFiles(landing.resolve("events"), records, files);
@@ -133,8 +116,6 @@ public final class StreamingBenchmark implements Callable<Integer> {
           + "(p50 / p95 s) | %.2f / %.2f | | | %,d |", rate, latency[0], latency[1], producedAt.size()));
       log("latency p50 %.2f s, p95 %.2f s over %,d records", latency[0], latency[1], producedAt.size());
     }
-    report.forEach(System.out::println);
-    return 0;
   }
 
   private void ingest(String stream, String trigger, String limit) {
@@ -257,6 +238,7 @@ public final class StreamingBenchmark implements Callable<Integer> {
   }
 
   private void row(String what, double ours, double baseline, long n) {
+    compared(what, ours, baseline, n);
     String b = Double.isNaN(baseline) ? "" : String.format(Locale.ROOT, "%.1f", baseline);
     String ratio = Double.isNaN(baseline) || n == 0 ? "" : String.format(Locale.ROOT, "%.2f×", ours / baseline);
     report.add(String.format(Locale.ROOT, "| %s | %,.1f | %s | %s | %,d |", what, ours, b, ratio, n));
@@ -273,9 +255,6 @@ public final class StreamingBenchmark implements Callable<Integer> {
     }
   }
 
-  private static void log(String format, Object... args) {
-    System.err.printf("[bench-ingest-stream] " + format + "%n", args);
-  }
 
   public static void main(String[] args) {
     JobMain.exit(new StreamingBenchmark(), args);

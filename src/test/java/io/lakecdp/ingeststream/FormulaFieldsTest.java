@@ -24,21 +24,12 @@ class FormulaFieldsTest {
   static String streams(String formula) {
     return """
         streams:
-          signups:
-            format: json
-            path: signups
-            primaryKey: [user_id]
-            fields:
-              user_id: string
-              full_name: string
-              zip: string
-              mobile: string
-              age_text: string
-              first_name: {type: string, formula: "name_part(full_name, 'first')"}
-              last_name: {type: string, formula: "name_part(full_name, 'last')"}
-              postal_code: {type: string, formula: "postal_code5(zip)"}
-              phone: {type: string, formula: "phone_e164(mobile)"}
-              age: {type: int, formula: "%s"}
+          signups: {format: json, path: signups, primaryKey: [user_id], fields: {user_id: string,
+              full_name: string, zip: string, mobile: string, age_text: string, first_name: {type: string,
+              formula: "name_part(full_name, 'first')"}, last_name: {type: string,
+              formula: "name_part(full_name, 'last')"}, postal_code: {type: string,
+              formula: "postal_code5(zip)"}, phone: {type: string, formula: "phone_e164(mobile)"},
+              age: {type: int, formula: "%s"}}}
         """.formatted(formula);
   }
 

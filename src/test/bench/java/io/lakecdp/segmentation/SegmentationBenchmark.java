@@ -1,20 +1,16 @@
 package io.lakecdp.segmentation;
 
+import io.lakecdp.bench.Benchmark;
 import io.lakecdp.bench.Stopwatch;
-import io.lakecdp.common.config.EnvConfig;
 import io.lakecdp.common.job.JobMain;
-import io.lakecdp.common.spark.SparkSessions;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -28,36 +24,25 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "bench-segmentation", mixinStandardHelpOptions = true,
     description = "Benchmark segmentation publish against hand-written Spark SQL; prints a Markdown table.")
-public final class SegmentationBenchmark implements Callable<Integer> {
+public final class SegmentationBenchmark extends Benchmark {
   private static final String TENANT = "bench";
   private static final String AS_OF = "2025-06-30";
   private static final String[] CITIES = {"Boston", "Denver", "Austin", "Seattle", "Chicago", "Miami", "Portland",
       "Phoenix", "Atlanta", "Dallas"};
 
-  @Option(names = "--work", defaultValue = "bench-work/segmentation", description = "Work folder (data, warehouse, conf).")
-  Path work;
+  @Option(names = "--members", defaultValue = "1000000", description = "Unified individuals.") long members;
 
-  @Option(names = "--members", defaultValue = "1000000", description = "Unified individuals.")
-  long members;
+  @Option(names = "--orders", defaultValue = "10000000", description = "Orders.") long orders;
 
-  @Option(names = "--orders", defaultValue = "10000000", description = "Orders.")
-  long orders;
+  @Option(names = "--events", defaultValue = "10000000", description = "E-mail engagement events.") long events;
 
-  @Option(names = "--events", defaultValue = "10000000", description = "E-mail engagement events.")
-  long events;
+  @Option(names = "--segments", defaultValue = "20", description = "Segments of the many-segments comparison.") int many;
 
-  @Option(names = "--segments", defaultValue = "20", description = "Segments of the many-segments comparison.")
-  int many;
-
-  private SparkSession spark;
-  private final List<String> report = new ArrayList<>();
 
   @Override
-  public Integer call() throws Exception {
-    work = work.toAbsolutePath();
-    Path conf = work.resolve("conf");
-    writeConf(conf);
-    spark = SparkSessions.create(EnvConfig.load(conf, "local"), "lakecdp bench-segmentation");
+  protected void run() throws Exception {
+    writeConf();
+    startSession();
     String marker = members + "-" + orders + "-" + events;
     Path stamp = work.resolve(".generated-" + marker);
     if (!Files.exists(stamp)) {
@@ -92,11 +77,10 @@ public final class SegmentationBenchmark implements Callable<Integer> {
     });
     check(ours[0], theirs[0], many + " segments");
     row(many + " segments: one publish vs " + many + " separate queries", manySec, manyBaseline, ours[0]);
-    report.forEach(System.out::println);
-    return 0;
   }
 
   private void row(String what, double ours, double baseline, long n) {
+    compared(what, ours, baseline, n);
     report.add(String.format(Locale.ROOT, "| %s | %.1f | %.1f | %.2f× | %,d |", what, ours, baseline, ours / baseline, n));
     log("%s: lakecdp %.1f s, hand-written %.1f s (%.2f×), %,d members", what, ours, baseline, ours / baseline, n);
   }
@@ -233,11 +217,9 @@ public final class SegmentationBenchmark implements Callable<Integer> {
         .writeTo("lake.bench_dlo.email_events").createOrReplace();
   }
 
-  private void writeConf(Path conf) throws Exception {
+  private void writeConf() throws Exception {
     Files.createDirectories(conf.resolve("tenants/" + TENANT));
-    Files.writeString(conf.resolve("local.yaml"), "catalog:\n  name: lake\n  type: hadoop\n  warehouse: "
-        + work.resolve("warehouse") + "\nlandingRoot: " + work.resolve("landing") + "\nspark:\n"
-        + "  spark.sql.shuffle.partitions: \"16\"\n  spark.sql.adaptive.enabled: \"true\"\n");
+    writeLocalConf("spark.sql.shuffle.partitions", "16", "spark.sql.adaptive.enabled", "true");
     Files.writeString(conf.resolve("tenants/" + TENANT + "/streams.yaml"), """
         streams:
           orders:
@@ -262,9 +244,6 @@ public final class SegmentationBenchmark implements Callable<Integer> {
         """);
   }
 
-  private static void log(String format, Object... args) {
-    System.err.printf("[bench-segmentation] " + format + "%n", args);
-  }
 
   public static void main(String[] args) {
     JobMain.exit(new SegmentationBenchmark(), args);
