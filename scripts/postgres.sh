@@ -18,26 +18,17 @@ DIR="${LAKECDP_PG_DIR:-$ROOT/work/postgres}"
 PORT=""
 server_args "start stop status env" "$@"
 [[ ${#OTHER_ARGS[@]} -eq 0 ]] || die "unknown option ${OTHER_ARGS[0]}"
-mkdir -p "$DIR"
-DIR="$(cd "$DIR" && pwd)"
-PIDFILE="$DIR/server.pid"
 
 AS=()
 if [[ $(id -u) -eq 0 ]]; then
   AS=(setpriv --reuid=postgres --regid=postgres --init-groups --)
 fi
 
-running() { [[ -f "$PIDFILE" ]] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
 url() { echo "jdbc:postgresql://127.0.0.1:$(cat "$DIR/port")/lakecdp"; }
 
 case "$CMD" in
-  status)
-    if running; then echo "running (pid $(cat "$PIDFILE")) at $(url), data in $DIR"; else echo "not running ($DIR)"; exit 1; fi ;;
-  env)
-    [[ -f "$DIR/port" ]] || die "no server was started in $DIR"
-    echo "export LAKECDP_PG_PORT=$(cat "$DIR/port")" ;;
-  stop)
-    stop_server postgres.sh "$PIDFILE" INT 10 ;;
+  status|env|stop)
+    server_command data LAKECDP_PG_PORT port INT 10 ;;
   start)
     [[ -x "$BIN/postgres" ]] || die "no PostgreSQL server binaries in $BIN (run scripts/test-tools.sh, or set LAKECDP_PG_BIN)"
     if running; then echo "postgres.sh: already running (pid $(cat "$PIDFILE"))" >&2; url; exit 0; fi

@@ -24,10 +24,6 @@ PG_PORT="${LAKECDP_PG_PORT:-}"
 WAREHOUSE="${LAKECDP_WAREHOUSE:-}"
 server_args "start stop status env" "$@"
 [[ ${#OTHER_ARGS[@]} -eq 0 ]] || die "unknown option ${OTHER_ARGS[0]}"
-mkdir -p "$DIR"
-DIR="$(cd "$DIR" && pwd)"
-PIDFILE="$DIR/server.pid"
-running() { [[ -f "$PIDFILE" ]] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
 url() { echo "http://127.0.0.1:$(cat "$DIR/port")"; }
 
 # A jar from the local Maven repository, fetched once.
@@ -42,13 +38,8 @@ jar() {
 }
 
 case "$CMD" in
-  status)
-    if running; then echo "running (pid $(cat "$PIDFILE")) at $(url), log in $DIR"; else echo "not running ($DIR)"; exit 1; fi ;;
-  env)
-    [[ -f "$DIR/port" ]] || die "no server was started in $DIR"
-    echo "export LAKECDP_REST_URI=$(url)" ;;
-  stop)
-    stop_server rest-catalog.sh "$PIDFILE" TERM 10 ;;
+  status|env|stop)
+    server_command log LAKECDP_REST_URI url TERM 10 ;;
   start)
     [[ -n "$PG_PORT" ]] || die "--pg-port (or LAKECDP_PG_PORT) is required: the server keeps its catalog in PostgreSQL"
     [[ -n "$WAREHOUSE" ]] || die "--warehouse (or LAKECDP_WAREHOUSE) is required"

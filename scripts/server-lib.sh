@@ -51,4 +51,41 @@ server_args() {
     exit 0
   fi
   [[ " $commands " == *" $CMD "* ]] || die "unknown command $CMD (${commands// /, })"
+  mkdir -p "$DIR"
+  DIR="$(cd "$DIR" && pwd)"
+  PIDFILE="$DIR/server.pid"
+}
+
+# Whether the server whose process id is in $PIDFILE runs.
+running() { [[ -f "$PIDFILE" ]] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
+
+# server_status WHAT: says whether the server runs, at which address (the script's url) and where its WHAT (files,
+# data, log) is; exits 1 when it does not run.
+server_status() {
+  if running; then
+    echo "running (pid $(cat "$PIDFILE")) at $(url), $1 in $DIR"
+  else
+    echo "not running ($DIR)"
+    exit 1
+  fi
+}
+
+# server_env VARIABLE FUNCTION: prints `export VARIABLE=<what FUNCTION prints>` for the server started in $DIR (eval
+# it).
+server_env() {
+  [[ -f "$DIR/port" ]] || die "no server was started in $DIR"
+  echo "export $1=$($2)"
+}
+
+# The port of the server started in $DIR.
+port() { cat "$DIR/port"; }
+
+# server_command WHAT VARIABLE FUNCTION SIGNAL SECONDS: the commands every server script has, for $CMD status (where
+# its WHAT is), env (export VARIABLE=<what FUNCTION prints>) and stop (SIGNAL, then SIGKILL after SECONDS).
+server_command() {
+  case "$CMD" in
+    status) server_status "$1" ;;
+    env) server_env "$2" "$3" ;;
+    stop) stop_server "$(basename "$0")" "$PIDFILE" "$4" "$5" ;;
+  esac
 }

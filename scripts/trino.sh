@@ -33,8 +33,6 @@ while [[ $# -gt 0 ]]; do
     *) die "unknown option $1" ;;
   esac
 done
-mkdir -p "$DIR"
-DIR="$(cd "$DIR" && pwd)"
 HOME_DIR="${HOME_DIR:-$DIR/trino-server-$VERSION}"
 
 install_server() {
@@ -52,20 +50,13 @@ install_server() {
   mv "$HOME_DIR.tmp" "$HOME_DIR"
   echo "trino.sh: unpacked Trino $VERSION in $HOME_DIR" >&2
 }
-PIDFILE="$DIR/server.pid"
-running() { [[ -f "$PIDFILE" ]] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
 url() { echo "http://127.0.0.1:$(cat "$DIR/port")"; }
 
 case "$CMD" in
   install)
     install_server ;;
-  status)
-    if running; then echo "running (pid $(cat "$PIDFILE")) at $(url), files in $DIR"; else echo "not running ($DIR)"; exit 1; fi ;;
-  env)
-    [[ -f "$DIR/port" ]] || die "no server was started in $DIR"
-    echo "export LAKECDP_TRINO_URL=$(url)" ;;
-  stop)
-    stop_server trino.sh "$PIDFILE" TERM 30 ;;
+  status|env|stop)
+    server_command files LAKECDP_TRINO_URL url TERM 30 ;;
   start)
     [[ -n "$PG_PORT" ]] || die "--pg-port (or LAKECDP_PG_PORT) is required: Trino's catalog is the PostgreSQL JDBC catalog"
     [[ -n "$WAREHOUSE" ]] || die "--warehouse (or LAKECDP_WAREHOUSE) is required"

@@ -1,5 +1,6 @@
 package io.lakecdp.e2e;
 
+import io.lakecdp.demo.DemoDataGenerator;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -67,6 +68,33 @@ final class DemoTenant {
       Files.writeString(target.resolve("streams.yaml"), streams.replaceFirst("(?m)^streams:", "landingRoot: " + landing + "\nstreams:"));
       Files.writeString(conf.resolve("local.yaml"), "catalog:\n  name: lake\n  type: hadoop\n  warehouse: " + warehouse
           + "\nspark:\n  spark.sql.shuffle.partitions: \"4\"\n");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** A demo tenant installed in a test's folder. */
+  record Installed(Path conf, Path warehouse, Path landing) {
+  }
+
+  /**
+   * Generates the demo data of {@code people} people (no malformed records) under {@code <dir>/landing} and installs
+   * the tenant with its configuration in {@code <dir>/conf} and its Hadoop warehouse in {@code <dir>/warehouse}.
+   */
+  static Installed generate(Path dir, String tenant, long seed, int people) {
+    Installed t = new Installed(dir.resolve("conf"), dir.resolve("warehouse"), dir.resolve("landing"));
+    new DemoDataGenerator(seed, 0.0).generate(people, t.landing(), 100_000);
+    install(t.conf(), tenant, t.warehouse(), t.landing());
+    return t;
+  }
+
+  /** Points the tenant's activations at {@code exports} instead of their default target. */
+  static void exportTo(Path conf, String tenant, Path exports) {
+    try (Stream<Path> files = Files.list(conf.resolve("tenants/" + tenant + "/activations"))) {
+      for (Path f : files.toList()) {
+        Files.writeString(f, Files.readString(f).replace("${LAKECDP_EXPORTS:-file:///tmp/lakecdp-exports}",
+            exports.toUri().toString()));
+      }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.lakecdp.common.job.Json;
 import io.lakecdp.common.testing.IcebergTables;
-import io.lakecdp.demo.DemoDataGenerator;
 import io.lakecdp.testsupport.PostgresServer;
 import java.nio.file.Path;
 import java.sql.Timestamp;
@@ -28,11 +27,9 @@ class OpenCatalogTest {
 
   @Test
   void migrateThenTwoConcurrentWritersThenQuery(@TempDir Path dir) throws Exception {
-    Path landing = dir.resolve("landing");
-    new DemoDataGenerator(5, 0.0).generate(200, landing, 100_000);
-    Path conf = dir.resolve("conf");
-    Path warehouse = dir.resolve("warehouse");
-    DemoTenant.install(conf, TENANT, warehouse, landing);
+    DemoTenant.Installed tenant = DemoTenant.generate(dir, TENANT, 5, 200);
+    Path conf = tenant.conf();
+    Path warehouse = tenant.warehouse();
     try (PostgresServer postgres = PostgresServer.start(DemoTenant.REPO)) {
       DemoTenant.writeJdbcEnv(conf, "jdbc", postgres.port(), warehouse);
 

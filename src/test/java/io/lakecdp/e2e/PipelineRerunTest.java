@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lakecdp.common.testing.IcebergTables;
-import io.lakecdp.demo.DemoDataGenerator;
 import io.lakecdp.testsupport.PostgresServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,11 +44,11 @@ class PipelineRerunTest {
   }
 
   private static void run(Path dir, PostgresServer postgres) throws Exception {
-    Path landing = dir.resolve("landing");
-    new DemoDataGenerator(3, 0.0).generate(300, landing, 100_000);
-    Path conf = dir.resolve("conf");
-    Path warehouse = dir.resolve("warehouse");
-    install(conf, warehouse, landing, dir.resolve("exports"));
+    DemoTenant.Installed tenant = DemoTenant.generate(dir, TENANT, 3, 300);
+    Path conf = tenant.conf();
+    Path warehouse = tenant.warehouse();
+    Path landing = tenant.landing();
+    DemoTenant.exportTo(conf, TENANT, dir.resolve("exports"));
     Submit.Result first = pipeline(conf, "r1");
     for (String stage : STAGES) {
       assertTrue(first.err().contains("[pipeline] " + stage + ": ran (succeeded)"), stage + ":\n" + first.err());
@@ -80,7 +79,8 @@ class PipelineRerunTest {
     Files.writeString(landingFull.resolve("crm/contacts/contacts_9999.csv"), changedFile);
     Path conf2 = dir.resolve("conf-full");
     Path warehouse2 = dir.resolve("warehouse-full");
-    install(conf2, warehouse2, landingFull, dir.resolve("exports-full"));
+    DemoTenant.install(conf2, TENANT, warehouse2, landingFull);
+    DemoTenant.exportTo(conf2, TENANT, dir.resolve("exports-full"));
     DemoTenant.writeJdbcEnv(conf2, "local", postgres.port(), warehouse2);
     Path model = Path.of("_models", TENANT, "identity-model.json");
     Files.createDirectories(warehouse2.resolve(model).getParent());
@@ -186,16 +186,6 @@ class PipelineRerunTest {
     assertEquals(0, explained.exitCode(), explained.err());
     assertTrue(explained.out().contains("match weight") && explained.out().contains("first_name"), explained.out());
     assertTrue(explained.out().contains("MATCH ("), "the same person: " + explained.out());
-  }
-
-  private static void install(Path conf, Path warehouse, Path landing, Path exports) throws Exception {
-    DemoTenant.install(conf, TENANT, warehouse, landing);
-    try (var files = Files.list(conf.resolve("tenants/" + TENANT + "/activations"))) {
-      for (Path f : files.toList()) {
-        Files.writeString(f, Files.readString(f).replace("${LAKECDP_EXPORTS:-file:///tmp/lakecdp-exports}",
-            exports.toUri().toString()));
-      }
-    }
   }
 
   private static Submit.Result pipeline(Path conf, String runId) {

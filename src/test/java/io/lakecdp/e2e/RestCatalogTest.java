@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lakecdp.common.testing.IcebergTables;
-import io.lakecdp.demo.DemoDataGenerator;
 import io.lakecdp.testsupport.PostgresServer;
 import io.lakecdp.testsupport.RestCatalogServer;
 import java.nio.file.Files;
@@ -30,22 +29,13 @@ class RestCatalogTest {
 
   @Test
   void wholePipelineOnTheRestCatalogSurvivesAServerRestart(@TempDir Path dir) throws Exception {
-    Path landing = dir.resolve("landing");
-    new DemoDataGenerator(11, 0.0).generate(150, landing, 100_000);
-    Path conf = dir.resolve("conf");
-    Path warehouse = dir.resolve("warehouse");
+    DemoTenant.Installed tenant = DemoTenant.generate(dir, TENANT, 11, 150);
     Path exports = dir.resolve("exports");
-    DemoTenant.install(conf, TENANT, warehouse, landing);
-    try (Stream<Path> files = Files.list(conf.resolve("tenants/" + TENANT + "/activations"))) {
-      for (Path f : files.toList()) {
-        Files.writeString(f, Files.readString(f).replace("${LAKECDP_EXPORTS:-file:///tmp/lakecdp-exports}",
-            exports.toUri().toString()));
-      }
-    }
+    DemoTenant.exportTo(tenant.conf(), TENANT, exports);
     try (PostgresServer postgres = PostgresServer.start(DemoTenant.REPO);
-        RestCatalogServer rest = RestCatalogServer.start(DemoTenant.REPO, postgres.port(), warehouse)) {
-      DemoTenant.writeRestEnv(conf, "rest", rest.uri(), dir.resolve("files"));
-      Submit.Result first = pipeline(conf, "r1");
+        RestCatalogServer rest = RestCatalogServer.start(DemoTenant.REPO, postgres.port(), tenant.warehouse())) {
+      DemoTenant.writeRestEnv(tenant.conf(), "rest", rest.uri(), dir.resolve("files"));
+      Submit.Result first = pipeline(tenant.conf(), "r1");
       for (String stage : PipelineRerunTest.STAGES) {
         assertTrue(first.err().contains("[pipeline] " + stage + ": ran (succeeded)"), stage + ":\n" + first.err());
       }
@@ -61,9 +51,9 @@ class RestCatalogTest {
       }
       for (String t : tables) {
         String[] parts = t.split("\\.");
-        assertTrue(lake.table(parts[0], parts[1]).location().contains(warehouse.toString()), t);
+        assertTrue(lake.table(parts[0], parts[1]).location().contains(tenant.warehouse().toString()), t);
       }
-      try (Stream<Path> files = Files.walk(warehouse)) {
+      try (Stream<Path> files = Files.walk(tenant.warehouse())) {
         assertFalse(files.anyMatch(f -> f.endsWith("version-hint.text")), "no Hadoop catalog table");
       }
 
@@ -88,7 +78,7 @@ class RestCatalogTest {
       List<String> views = lake.views(TENANT + "_dmo");
       assertTrue(views.containsAll(List.of("individual", "unifiedindividual", "customer_value", "membership_latest")),
           views.toString());
-      Submit.Result count = Submit.run("query", "--tenant", TENANT, "--conf", conf.toString(), "--env", "rest",
+      Submit.Result count = Submit.run("query", "--tenant", TENANT, "--conf", tenant.conf().toString(), "--env", "rest",
           "--format", "csv", "--master", "local[2]", "SELECT count(*) AS n FROM UnifiedIndividual");
       assertEquals(0, count.exitCode(), count.err());
       assertEquals("n\n" + profiles.size() + "\n", count.out());
@@ -99,7 +89,7 @@ class RestCatalogTest {
       rest.restart();
       assertNotEquals(before, rest.pid());
       int runs = lake.rows(TENANT + "_ops", "job_runs").size();
-      Submit.Result second = pipeline(conf, "r2");
+      Submit.Result second = pipeline(tenant.conf(), "r2");
       for (String stage : PipelineRerunTest.STAGES) {
         assertTrue(second.err().contains("[pipeline] " + stage + ": skipped ("), stage + ":\n" + second.err());
       }

@@ -38,13 +38,21 @@ class StreamingKillTest {
         + ",\"occurred_at\":\"" + Instant.parse("2025-05-01T00:00:00Z").plusSeconds(i) + "\"}";
   }
 
-  static void conf(Path conf, Path warehouse, String tenant, String source) throws IOException {
+  /**
+   * Writes {@code <dir>/conf} for a tenant whose events stream reads {@code source}, with its warehouse in
+   * {@code <dir>/warehouse} and its landing folder {@code <dir>/landing/<tenant>/events} made; returns the conf folder.
+   */
+  static Path conf(Path dir, String tenant, String source) throws IOException {
+    Path conf = dir.resolve("conf");
+    Path warehouse = dir.resolve("warehouse");
+    Files.createDirectories(dir.resolve("landing").resolve(tenant).resolve("events"));
     Files.createDirectories(conf.resolve("tenants").resolve(tenant));
     Files.writeString(conf.resolve("local.yaml"), "catalog:\n  name: lake\n  type: hadoop\n  warehouse: " + warehouse
         + "\nlandingRoot: " + conf.getParent().resolve("landing") + "\nspark:\n  spark.sql.shuffle.partitions: \"4\"\n");
     Files.writeString(conf.resolve("tenants").resolve(tenant).resolve("streams.yaml"), "streams:\n  events:\n"
         + "    format: json\n" + source + "    primaryKey: [event_id]\n    lastModified: occurred_at\n"
         + "    fields: {event_id: string, user_id: string, amount: int, occurred_at: timestamp}\n");
+    return conf;
   }
 
   /** Kills the job once it has committed at least one micro-batch and is in the middle of the next one. */
@@ -74,11 +82,9 @@ class StreamingKillTest {
 
   @Test
   void folderStreamKilledMidBatchRerunsToExactlyTheLatestState(@TempDir Path dir) throws Exception {
-    Path conf = dir.resolve("conf");
     Path warehouse = dir.resolve("warehouse");
-    conf(conf, warehouse, "kfold", "    path: events\n    streaming: {maxPerTrigger: 2}\n");
+    Path conf = conf(dir, "kfold", "    path: events\n    streaming: {maxPerTrigger: 2}\n");
     Path landing = dir.resolve("landing").resolve("kfold").resolve("events");
-    Files.createDirectories(landing);
     int n = 0;
     for (int f = 0; f < 12; f++) {
       StringBuilder sb = new StringBuilder();
@@ -87,20 +93,14 @@ class StreamingKillTest {
       }
       Files.writeString(landing.resolve(String.format("part-%03d.jsonl", f)), sb.toString());
     }
-    String[] args = {"ingest-stream", "--tenant", "kfold", "--conf", conf.toString(), "--master", "local[2]"};
-    String log = killMidBatch(args);
-    assertTrue(log.contains("micro-batch 0 done"), log);
-    Submit.Result rerun = Submit.run(args);
-    assertEquals(0, rerun.exitCode(), rerun.err());
-    checkLatestState(warehouse, "kfold_dlo", n);
+    killMidBatchAndRerun(conf, warehouse, "kfold", n);
   }
 
   @Test
   void kafkaStreamKilledMidBatchRerunsToExactlyTheLatestState(@TempDir Path dir) throws Exception {
     try (KafkaBroker kafka = KafkaBroker.start(dir.resolve("kafka"), 3)) {
-      Path conf = dir.resolve("conf");
       Path warehouse = dir.resolve("warehouse");
-      conf(conf, warehouse, "kkafka", "    kafka: {bootstrapServers: \"" + kafka.bootstrapServers()
+      Path conf = conf(dir, "kkafka", "    kafka: {bootstrapServers: \"" + kafka.bootstrapServers()
           + "\", topic: events}\n    streaming: {maxPerTrigger: 500}\n");
       int n = 3000;
       Properties props = new Properties();
@@ -114,22 +114,28 @@ class StreamingKillTest {
         }
         p.flush();
       }
-      String[] args = {"ingest-stream", "--tenant", "kkafka", "--conf", conf.toString(), "--master", "local[2]"};
-      String log = killMidBatch(args);
-      assertTrue(log.contains("micro-batch 0 done"), log);
-      Submit.Result rerun = Submit.run(args);
-      assertEquals(0, rerun.exitCode(), rerun.err());
-      checkLatestState(warehouse, "kkafka_dlo", n);
+      killMidBatchAndRerun(conf, warehouse, "kkafka", n);
     }
+  }
+
+  /**
+   * Kills ingest-stream of the tenant in its first micro-batch, runs it again and checks its DLO holds exactly the
+   * latest version of each of the n records.
+   */
+  private static void killMidBatchAndRerun(Path conf, Path warehouse, String tenant, int n) throws Exception {
+    String[] args = {"ingest-stream", "--tenant", tenant, "--conf", conf.toString(), "--master", "local[2]"};
+    String log = killMidBatch(args);
+    assertTrue(log.contains("micro-batch 0 done"), log);
+    Submit.Result rerun = Submit.run(args);
+    assertEquals(0, rerun.exitCode(), rerun.err());
+    checkLatestState(warehouse, tenant + "_dlo", n);
   }
 
   @Test
   void sigtermFinishesTheCurrentMicroBatchAndExitsCleanly(@TempDir Path dir) throws Exception {
-    Path conf = dir.resolve("conf");
     Path warehouse = dir.resolve("warehouse");
-    conf(conf, warehouse, "kterm", "    path: events\n");
+    Path conf = conf(dir, "kterm", "    path: events\n");
     Path landing = dir.resolve("landing").resolve("kterm").resolve("events");
-    Files.createDirectories(landing);
     Files.writeString(landing.resolve("a.jsonl"), event(1) + "\n" + event(2) + "\n");
     Process p = Submit.builder("ingest-stream", "--tenant", "kterm", "--conf", conf.toString(), "--master", "local[2]",
         "--trigger", "processing-time=1s").redirectErrorStream(true).start();

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lakecdp.common.testing.IcebergTables;
-import io.lakecdp.demo.DemoDataGenerator;
 import io.lakecdp.testsupport.PostgresServer;
 import io.lakecdp.testsupport.TrinoServer;
 import java.nio.file.Files;
@@ -37,11 +36,9 @@ class TrinoTest {
   @Test
   @SuppressWarnings("unchecked")
   void trinoReadsWhatSparkWroteAndSparkReadsWhatTrinoWrote(@TempDir Path dir) throws Exception {
-    Path landing = dir.resolve("landing");
-    new DemoDataGenerator(9, 0.0).generate(150, landing, 100_000);
-    Path conf = dir.resolve("conf");
-    Path warehouse = dir.resolve("warehouse");
-    DemoTenant.install(conf, TENANT, warehouse, landing);
+    DemoTenant.Installed tenant = DemoTenant.generate(dir, TENANT, 9, 150);
+    Path conf = tenant.conf();
+    Path warehouse = tenant.warehouse();
     // No deliveries here: the question is what each engine reads.
     deleteTree(conf.resolve("tenants/" + TENANT + "/activations"));
     try (PostgresServer postgres = PostgresServer.start(DemoTenant.REPO);

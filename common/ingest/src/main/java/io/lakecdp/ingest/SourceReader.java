@@ -209,8 +209,36 @@ final class SourceReader {
   }
 
   /** Turns one line of a file into a DSO row, or null to skip it (header, blank line). */
-  interface LineParser extends java.io.Serializable {
-    Row parse(String file, String filePath, long offset, Text line);
+  /**
+   * Turns a line of a text source into a DSO row: empty and blank lines give no row, a line over maxRecordBytes the
+   * quarantine row that says so (with its text truncated), the others what {@link #parseText} makes of them.
+   */
+  abstract static class LineParser implements java.io.Serializable {
+    private final long maxBytes;
+
+    LineParser(long maxBytes) {
+      this.maxBytes = maxBytes;
+    }
+
+    final Row parse(String file, String filePath, long offset, Text line) {
+      if (line.getLength() == 0 || skips(offset)) {
+        return null;
+      }
+      String raw = rawText(line, maxBytes);
+      String tooLarge = tooLarge(line, maxBytes);
+      if (tooLarge != null) {
+        return RowFactory.create(file, offset, raw, tooLarge, null, null);
+      }
+      return raw.isBlank() ? null : parseText(file, filePath, offset, raw);
+    }
+
+    /** Whether the line at this byte offset is not a record (a CSV file's header). */
+    boolean skips(long offset) {
+      return false;
+    }
+
+    /** The row of a non-blank line of at most maxRecordBytes. */
+    abstract Row parseText(String file, String filePath, long offset, String raw);
   }
 
   static String rawText(Text line, long maxBytes) {
@@ -265,33 +293,26 @@ final class SourceReader {
     }
   }
 
-  static final class CsvLineParser implements LineParser {
+  static final class CsvLineParser extends LineParser {
     private final Map<String, int[]> positions;
     private final int width;
     private final CsvOptions options;
-    private final long maxBytes;
 
     /** @param positions per file path: for each header column, its position among all columns */
     CsvLineParser(Map<String, int[]> positions, int width, CsvOptions options, long maxBytes) {
+      super(maxBytes);
       this.positions = positions;
       this.width = width;
       this.options = options;
-      this.maxBytes = maxBytes;
     }
 
     @Override
-    public Row parse(String file, String filePath, long offset, Text line) {
-      if (offset == 0 || line.getLength() == 0) {
-        return null;
-      }
-      String raw = rawText(line, maxBytes);
-      String tooLarge = tooLarge(line, maxBytes);
-      if (tooLarge != null) {
-        return RowFactory.create(file, offset, raw, tooLarge, null, null);
-      }
-      if (raw.isBlank()) {
-        return null;
-      }
+    boolean skips(long offset) {
+      return offset == 0;
+    }
+
+    @Override
+    Row parseText(String file, String filePath, long offset, String raw) {
       int[] header = positions.get(filePath);
       try {
         List<String> values = options.parse(raw);
@@ -311,31 +332,19 @@ final class SourceReader {
     }
   }
 
-  static final class JsonLineParser implements LineParser {
+  static final class JsonLineParser extends LineParser {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private final Map<String, Integer> index = new HashMap<>();
-    private final long maxBytes;
 
     JsonLineParser(List<String> columns, long maxBytes) {
+      super(maxBytes);
       for (int i = 0; i < columns.size(); i++) {
         index.put(columns.get(i), i);
       }
-      this.maxBytes = maxBytes;
     }
 
     @Override
-    public Row parse(String file, String filePath, long offset, Text line) {
-      if (line.getLength() == 0) {
-        return null;
-      }
-      String raw = rawText(line, maxBytes);
-      String tooLarge = tooLarge(line, maxBytes);
-      if (tooLarge != null) {
-        return RowFactory.create(file, offset, raw, tooLarge, null, null);
-      }
-      if (raw.isBlank()) {
-        return null;
-      }
+    Row parseText(String file, String filePath, long offset, String raw) {
       try {
         JsonNode node = MAPPER.readTree(raw);
         if (node == null || !node.isObject()) {

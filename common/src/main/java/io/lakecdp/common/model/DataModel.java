@@ -19,18 +19,8 @@ import org.slf4j.LoggerFactory;
  * union of the projections of every DLO mapped onto it, cast to the DMO's types, so it always
  * reflects the DLOs' current snapshots.
  */
-public final class DataModel {
+public record DataModel(SparkSession spark, TenantConfig tenant, TenantTables tables) {
   private static final Logger LOG = LoggerFactory.getLogger(DataModel.class);
-
-  private final SparkSession spark;
-  private final TenantConfig tenant;
-  private final TenantTables tables;
-
-  public DataModel(SparkSession spark, TenantConfig tenant, TenantTables tables) {
-    this.spark = spark;
-    this.tenant = tenant;
-    this.tables = tables;
-  }
 
   public DmoDefinition definition(String name) {
     DmoDefinition def = tenant.dmos().get(name);

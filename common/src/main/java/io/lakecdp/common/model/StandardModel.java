@@ -1,12 +1,8 @@
 package io.lakecdp.common.model;
 
-import static org.apache.spark.sql.types.DataTypes.BooleanType;
-import static org.apache.spark.sql.types.DataTypes.DateType;
-import static org.apache.spark.sql.types.DataTypes.DoubleType;
 import static org.apache.spark.sql.types.DataTypes.StringType;
-import static org.apache.spark.sql.types.DataTypes.TimestampType;
 
-import java.util.Arrays;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,44 +35,32 @@ public final class StandardModel {
     return DEFINITIONS;
   }
 
+  /**
+   * The standard DMOs, one a line: name, category, then its fields in order ({@code Name} a string field,
+   * {@code Name:type} one of that Spark SQL type). The key of every DMO is Id.
+   */
+  private static final String MODEL = """
+      Individual profile: Id FirstName LastName MiddleName Salutation Suffix BirthDate:date Gender PreferredLanguage CreatedDate:timestamp LastModifiedDate:timestamp
+      ContactPointEmail profile: Id PartyId EmailAddress IsPrimary:boolean OptInStatus LastModifiedDate:timestamp
+      ContactPointPhone profile: Id PartyId PhoneNumber PhoneType IsPrimary:boolean OptInStatus LastModifiedDate:timestamp
+      ContactPointAddress profile: Id PartyId AddressLine1 AddressLine2 City StateProvince PostalCode Country LastModifiedDate:timestamp
+      SalesOrder engagement: Id PartyId OrderDate:timestamp OrderStatus TotalAmount:double CurrencyCode SalesChannel LastModifiedDate:timestamp
+      SalesOrderProduct engagement: Id SalesOrderId ProductSku ProductName Quantity:double UnitPrice:double LineAmount:double
+      EmailEngagement engagement: Id PartyId EmailAddress EngagementType EngagementDateTime:timestamp CampaignId
+      """;
+
   private static Map<String, DmoDefinition> build() {
     Map<String, DmoDefinition> m = new LinkedHashMap<>();
-    add(m, INDIVIDUAL, "profile",
-        f("Id", StringType), f("FirstName", StringType), f("LastName", StringType),
-        f("MiddleName", StringType), f("Salutation", StringType), f("Suffix", StringType),
-        f("BirthDate", DateType), f("Gender", StringType), f("PreferredLanguage", StringType),
-        f("CreatedDate", TimestampType), f("LastModifiedDate", TimestampType));
-    add(m, CONTACT_POINT_EMAIL, "profile",
-        f("Id", StringType), f("PartyId", StringType), f("EmailAddress", StringType),
-        f("IsPrimary", BooleanType), f("OptInStatus", StringType), f("LastModifiedDate", TimestampType));
-    add(m, CONTACT_POINT_PHONE, "profile",
-        f("Id", StringType), f("PartyId", StringType), f("PhoneNumber", StringType),
-        f("PhoneType", StringType), f("IsPrimary", BooleanType), f("OptInStatus", StringType),
-        f("LastModifiedDate", TimestampType));
-    add(m, CONTACT_POINT_ADDRESS, "profile",
-        f("Id", StringType), f("PartyId", StringType), f("AddressLine1", StringType),
-        f("AddressLine2", StringType), f("City", StringType), f("StateProvince", StringType),
-        f("PostalCode", StringType), f("Country", StringType), f("LastModifiedDate", TimestampType));
-    add(m, SALES_ORDER, "engagement",
-        f("Id", StringType), f("PartyId", StringType), f("OrderDate", TimestampType),
-        f("OrderStatus", StringType), f("TotalAmount", DoubleType), f("CurrencyCode", StringType),
-        f("SalesChannel", StringType), f("LastModifiedDate", TimestampType));
-    add(m, SALES_ORDER_PRODUCT, "engagement",
-        f("Id", StringType), f("SalesOrderId", StringType), f("ProductSku", StringType),
-        f("ProductName", StringType), f("Quantity", DoubleType), f("UnitPrice", DoubleType),
-        f("LineAmount", DoubleType));
-    add(m, EMAIL_ENGAGEMENT, "engagement",
-        f("Id", StringType), f("PartyId", StringType), f("EmailAddress", StringType),
-        f("EngagementType", StringType), f("EngagementDateTime", TimestampType),
-        f("CampaignId", StringType));
+    for (String line : MODEL.strip().split("\n")) {
+      String[] head = line.substring(0, line.indexOf(':')).split(" ");
+      List<DmoField> fields = new ArrayList<>();
+      for (String field : line.substring(line.indexOf(':') + 1).trim().split("\\s+")) {
+        int colon = field.indexOf(':');
+        fields.add(colon < 0 ? new DmoField(field, StringType)
+            : new DmoField(field.substring(0, colon), DataType.fromDDL(field.substring(colon + 1))));
+      }
+      m.put(head[0], DmoDefinition.of(head[0], head[1], List.of("Id"), fields));
+    }
     return java.util.Collections.unmodifiableMap(m);
-  }
-
-  private static void add(Map<String, DmoDefinition> m, String name, String category, DmoField... fields) {
-    m.put(name, DmoDefinition.of(name, category, List.of("Id"), Arrays.asList(fields)));
-  }
-
-  private static DmoField f(String name, DataType type) {
-    return new DmoField(name, type);
   }
 }

@@ -118,7 +118,7 @@ class TenantConfigTest {
 
   @Test
   void upsertStreamWithoutPrimaryKey() {
-    ConfigException e = invalid(STREAMS.replace("    primaryKey: [id]\n", ""), MAPPINGS);
+    ConfigException e = invalid(STREAMS.replace("primaryKey: [id], ", ""), MAPPINGS);
     assertEquals("streams.contacts.primaryKey", e.field());
     assertEquals("required field is missing: an upsert stream needs a primaryKey", e.problem());
   }

@@ -26,6 +26,22 @@ public final class TestConf {
     return c;
   }
 
+  /**
+   * A tenant whose one data stream, orders (CSV files under {@code landing/orders} with a header: order_id,
+   * customer_id, order_ts, status, total_amount), is mapped onto the SalesOrder DMO.
+   */
+  public static TestConf salesOrders(Path dir, String tenant) {
+    return create(dir, tenant).tenantFile("streams.yaml", """
+        streams:
+          orders: {format: csv, path: orders, primaryKey: [order_id], fields: {order_id: string,
+              customer_id: string, order_ts: timestamp, status: string, total_amount: double}}
+        """).tenantFile("mappings.yaml", """
+        mappings:
+          - {dlo: orders, dmo: SalesOrder, fields: {Id: order_id, PartyId: customer_id, OrderDate: order_ts,
+              OrderStatus: status, TotalAmount: total_amount}}
+        """);
+  }
+
   public Path confDir() {
     return root.resolve("conf");
   }

@@ -47,18 +47,7 @@ class InsightsJobTest {
 
   @BeforeAll
   static void setUp(@TempDir Path dir) {
-    conf = TestConf.create(dir, TENANT);
-    conf.tenantFile("streams.yaml", """
-        streams:
-          orders: {format: csv, path: orders, primaryKey: [order_id], fields: {order_id: string,
-              customer_id: string, order_ts: timestamp, status: string, total_amount: double}}
-        """);
-    conf.tenantFile("mappings.yaml", """
-        mappings:
-          - dlo: orders
-            dmo: SalesOrder
-            fields: {Id: order_id, PartyId: customer_id, OrderDate: order_ts, OrderStatus: status, TotalAmount: total_amount}
-        """);
+    conf = TestConf.salesOrders(dir, TENANT);
     conf.tenantFile("insights/customer_spend.sql", SPEND);
     java.util.SplittableRandom r = new java.util.SplittableRandom(7);
     for (int i = 0; i < 300; i++) {

@@ -16,24 +16,19 @@ import picocli.CommandLine.Option;
         namesakes, shared throwaway e-mails), which identity resolution must keep apart.
         The same --people and --seed always write the same files.""")
 public final class DemoDataMain implements Callable<Integer> {
-  @Option(names = "--people", defaultValue = "10000", description = "Number of people (default: ${DEFAULT-VALUE}).")
-  int people;
+  @Option(names = "--people", defaultValue = "10000", description = "Number of people (default: ${DEFAULT-VALUE}).") int people;
 
-  @Option(names = "--seed", defaultValue = "42", description = "Random seed (default: ${DEFAULT-VALUE}).")
-  long seed;
+  @Option(names = "--seed", defaultValue = "42", description = "Random seed (default: ${DEFAULT-VALUE}).") long seed;
 
-  @Option(names = "--out", defaultValue = "landing/demo", description = "Landing folder to write into (default: ${DEFAULT-VALUE}).")
-  Path out;
+  @Option(names = "--out", defaultValue = "landing/demo", description = "Landing folder to write into (default: ${DEFAULT-VALUE}).") Path out;
 
-  @Option(names = "--rows-per-file", defaultValue = "250000", description = "Rows per landing file (default: ${DEFAULT-VALUE}).")
-  int rowsPerFile;
+  @Option(names = "--rows-per-file", defaultValue = "250000", description = "Rows per landing file (default: ${DEFAULT-VALUE}).") int rowsPerFile;
 
   @Option(names = "--malformed-rate", defaultValue = "0.002",
       description = "Share of records written malformed, to exercise quarantine (default: ${DEFAULT-VALUE}).")
   double malformedRate;
 
-  @Option(names = "--profiles-only", description = "Write only the profile sources (CRM, web, POS) and the truth files.")
-  boolean profilesOnly;
+  @Option(names = "--profiles-only", description = "Write only the profile sources (CRM, web, POS) and the truth files.") boolean profilesOnly;
 
   @Override
   public Integer call() {

@@ -16,20 +16,21 @@ class SchemaEvolutionTest {
   private static String streams(String evolution, String amountType) {
     return """
         streams:
-          members:
-            format: csv
-            path: members
-            primaryKey: [id]
-            schemaEvolution: %s
-            fields: {id: string, amount: %s}
+          members: {format: csv, path: members, primaryKey: [id], schemaEvolution: %s, fields: {id: string, amount: %s}}
         """.formatted(evolution, amountType);
+  }
+
+  /** A tenant whose members stream (amount an int) has loaded its first file. */
+  private static TestConf loadedFirstFile(Path dir, String tenant, String evolution) {
+    TestConf conf = TestConf.create(dir, tenant).tenantFile("streams.yaml", streams(evolution, "int"));
+    conf.landingFile("members/1.csv", "id,amount\nm1,5\n");
+    assertEquals(0, JobRun.of(new DloWriteCommand(), conf.jobArgs()).exitCode());
+    return conf;
   }
 
   @Test
   void newColumnIsAddedAsStringWhenAllowed(@TempDir Path dir) {
-    TestConf conf = TestConf.create(dir, "evoadd").tenantFile("streams.yaml", streams("add_columns", "int"));
-    conf.landingFile("members/1.csv", "id,amount\nm1,5\n");
-    assertEquals(0, JobRun.of(new DloWriteCommand(), conf.jobArgs()).exitCode());
+    TestConf conf = loadedFirstFile(dir, "evoadd", "add_columns");
     conf.landingFile("members/2.csv", "id,amount,Loyalty Tier\nm2,7,gold\n");
     JobRun run = JobRun.of(new DloWriteCommand(), conf.jobArgs());
     assertEquals(0, run.exitCode(), run.err());
@@ -56,9 +57,7 @@ class SchemaEvolutionTest {
 
   @Test
   void newColumnStopsTheStreamWhenEvolutionIsFail(@TempDir Path dir) {
-    TestConf conf = TestConf.create(dir, "evofail").tenantFile("streams.yaml", streams("fail", "int"));
-    conf.landingFile("members/1.csv", "id,amount\nm1,5\n");
-    assertEquals(0, JobRun.of(new DloWriteCommand(), conf.jobArgs()).exitCode());
+    TestConf conf = loadedFirstFile(dir, "evofail", "fail");
     IcebergTables lake = IcebergTables.ofTestWarehouse();
     long before = lake.table("evofail_dlo", "members").currentSnapshot().snapshotId();
     conf.landingFile("members/2.csv", "id,amount,tier\nm2,7,gold\n");
@@ -70,9 +69,7 @@ class SchemaEvolutionTest {
 
   @Test
   void incompatibleTypeChangeIsRefusedAndWidenningIsApplied(@TempDir Path dir) {
-    TestConf conf = TestConf.create(dir, "evotype").tenantFile("streams.yaml", streams("add_columns", "int"));
-    conf.landingFile("members/1.csv", "id,amount\nm1,5\n");
-    assertEquals(0, JobRun.of(new DloWriteCommand(), conf.jobArgs()).exitCode());
+    TestConf conf = loadedFirstFile(dir, "evotype", "add_columns");
     IcebergTables lake = IcebergTables.ofTestWarehouse();
     long before = lake.table("evotype_dlo", "members").currentSnapshot().snapshotId();
 

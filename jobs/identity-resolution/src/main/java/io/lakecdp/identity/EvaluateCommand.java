@@ -30,11 +30,9 @@ import picocli.CommandLine.Spec;
         bcubed_f1 (pairwise figures are over all pairs the clusters imply), seconds; with comparisons also the
         learned model and, per threshold, the precision and recall of the scored pairs (pr_curve).""")
 public final class EvaluateCommand implements Callable<Integer> {
-  @Option(names = "--input", required = true, description = "CSV file with a header (values are trimmed; CRLF is fine).")
-  Path input;
+  @Option(names = "--input", required = true, description = "CSV file with a header (values are trimmed; CRLF is fine).") Path input;
 
-  @Option(names = "--id-column", required = true, description = "Column holding the record id.")
-  String idColumn;
+  @Option(names = "--id-column", required = true, description = "Column holding the record id.") String idColumn;
 
   @ArgGroup(exclusive = true, multiplicity = "1")
   Truth truth;
@@ -52,17 +50,13 @@ public final class EvaluateCommand implements Callable<Integer> {
       description = "Identity configuration (YAML) naming the CSV's columns, e.g. conf/identity/person.yaml.")
   Path rulesFile;
 
-  @Option(names = "--threshold", paramLabel = "P", description = "Match probability to decide at (overrides the file's).")
-  Double threshold;
+  @Option(names = "--threshold", paramLabel = "P", description = "Match probability to decide at (overrides the file's).") Double threshold;
 
-  @Option(names = "--model", paramLabel = "FILE", description = "Use these trained weights instead of learning them.")
-  Path modelFile;
+  @Option(names = "--model", paramLabel = "FILE", description = "Use these trained weights instead of learning them.") Path modelFile;
 
-  @Option(names = "--save-model", paramLabel = "FILE", description = "Write the weights learned on the CSV here.")
-  Path saveModel;
+  @Option(names = "--save-model", paramLabel = "FILE", description = "Write the weights learned on the CSV here.") Path saveModel;
 
-  @Option(names = "--pr-chart", paramLabel = "FILE.svg", description = "Draw the precision-recall curve as SVG.")
-  Path prChart;
+  @Option(names = "--pr-chart", paramLabel = "FILE.svg", description = "Draw the precision-recall curve as SVG.") Path prChart;
 
   @Option(names = "--explain", paramLabel = "A,B", split = ";",
       description = "Print the weight waterfall of these two record ids (repeatable), matched or not.")

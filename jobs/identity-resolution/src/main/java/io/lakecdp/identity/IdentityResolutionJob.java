@@ -5,7 +5,6 @@ import io.lakecdp.common.job.JobContext;
 import io.lakecdp.common.job.JobResult;
 import io.lakecdp.common.lake.CommitKeys;
 import io.lakecdp.common.lake.InputFingerprint;
-import io.lakecdp.common.lake.Lake;
 import io.lakecdp.common.lake.TenantTables;
 import io.lakecdp.common.model.DataModel;
 import io.lakecdp.common.model.StandardModel;
@@ -18,7 +17,6 @@ import org.apache.iceberg.Snapshot;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
@@ -38,9 +36,6 @@ public final class IdentityResolutionJob {
   private final JobContext ctx;
   private final RuleSet rules;
   private final String configSha256;
-  private final SparkSession spark;
-  private final TenantTables tables;
-  private final Lake lake;
   private final ModelStore models;
 
   /** @param configSha256 SHA-256 of the configuration file's bytes (part of the input fingerprint) */
@@ -50,9 +45,6 @@ public final class IdentityResolutionJob {
     this.configSha256 = configSha256;
     this.models = new ModelStore(ctx.env().warehouse(), ctx.tenant().name(),
         ctx.spark().sparkContext().hadoopConfiguration());
-    this.spark = ctx.spark();
-    this.tables = ctx.tables();
-    this.lake = ctx.lake();
   }
 
   public record Result(boolean skipped, long sourceProfiles, long unifiedProfiles, long largestCluster,
@@ -121,10 +113,10 @@ public final class IdentityResolutionJob {
   /** Learns the match weights on the tenant's current profiles and saves them (identity-resolution train). */
   public MatchModel train() {
     ctx.step("training the match model");
-    DataModel model = new DataModel(spark, ctx.tenant(), tables);
-    ResolutionEngine engine = new ResolutionEngine(spark, rules);
+    DataModel model = new DataModel(ctx.spark(), ctx.tenant(), ctx.tables());
+    ResolutionEngine engine = new ResolutionEngine(ctx.spark(), rules);
     Dataset<Row> normalized = engine.normalize(Profiles.build(model)).persist(StorageLevel.MEMORY_AND_DISK());
-    MatchModel trained = ModelTrainer.train(spark, normalized, normalized.count(), rules, engine.fields());
+    MatchModel trained = ModelTrainer.train(ctx.spark(), normalized, normalized.count(), rules, engine.fields());
     models.save(trained);
     normalized.unpersist();
     LOG.info("Match model saved to {}", models.location());
@@ -136,27 +128,27 @@ public final class IdentityResolutionJob {
    * @param retrain learn the weights again even when a saved model fits
    */
   Result run(boolean force, boolean retrain) {
-    String link = tables.unifiedLink();
+    String link = ctx.tables().unifiedLink();
     MatchModel saved = retrain ? null : savedModel();
     String inputs = fingerprint(saved);
-    if (!force && !retrain && lake.exists(link)) {
-      Snapshot last = lake.lastWrite(link);
+    if (!force && !retrain && ctx.lake().exists(link)) {
+      Snapshot last = ctx.lake().lastWrite(link);
       if (last != null && inputs.equals(last.summary().get(CommitKeys.INPUTS))) {
         LOG.info("Inputs unchanged since run {} (fingerprint {}): nothing to do", last.summary().get(CommitKeys.RUN_ID), inputs);
         return new Result(true, 0, 0, 0, 0, 0, 0, 0, 0, 0, Map.of(), Map.of(), inputs, null);
       }
     }
     ctx.step("building source profiles");
-    DataModel model = new DataModel(spark, ctx.tenant(), tables);
+    DataModel model = new DataModel(ctx.spark(), ctx.tenant(), ctx.tables());
     Dataset<Row> profiles = Profiles.build(model).persist(StorageLevel.MEMORY_AND_DISK());
     ctx.step("matching and clustering");
-    ResolutionEngine.Result r = new ResolutionEngine(spark, rules).resolve(profiles, saved, Double.NaN);
+    ResolutionEngine.Result r = new ResolutionEngine(ctx.spark(), rules).resolve(profiles, saved, Double.NaN);
     if (r.model() != null && r.model() != saved) {
       models.save(r.model());
       LOG.info("Match model trained on {} profiles and saved to {}", r.records(), models.location());
     }
     inputs = fingerprint(r.model());
-    Dataset<Row> previous = lake.exists(link) ? spark.table(link).select(ResolutionEngine.ID, "unified_id") : null;
+    Dataset<Row> previous = ctx.lake().exists(link) ? ctx.spark().table(link).select(ResolutionEngine.ID, "unified_id") : null;
     Dataset<Row> ids = StableIds.assign(r.clusters(), previous).localCheckpoint();
     long kept = previous == null ? 0
         : ids.join(previous.withColumnRenamed("unified_id", "prev"), ResolutionEngine.ID)
@@ -165,7 +157,7 @@ public final class IdentityResolutionJob {
         .persist(StorageLevel.MEMORY_AND_DISK());
 
     ctx.step("reconciling unified profiles");
-    lake.ensureNamespace(tables.namespace("unified"));
+    ctx.lake().ensureNamespace(ctx.tables().namespace("unified"));
     Map<String, String> commit = Map.of(CommitKeys.RUN_ID, ctx.runId(), CommitKeys.JOB, ctx.job());
     Dataset<Row> unified = Reconciler.unify(linked, rules.reconciliation());
     replace(TenantTables.UNIFIED_INDIVIDUAL, unified, commit);
@@ -191,7 +183,7 @@ public final class IdentityResolutionJob {
         functions.col("dso").as("data_source_object_id"), functions.col("individual_id"), functions.col("source")), linkCommit);
 
     long source = r.records();
-    long unifiedCount = spark.table(tables.unifiedIndividual()).count();
+    long unifiedCount = ctx.spark().table(ctx.tables().unifiedIndividual()).count();
     Row largest = linked.groupBy("unified_id").count().agg(functions.max("count")).first();
     linked.unpersist();
     profiles.unpersist();
@@ -233,8 +225,8 @@ public final class IdentityResolutionJob {
   }
 
   private void replace(String name, Dataset<Row> rows, Map<String, String> commit) {
-    String table = tables.unified(name);
-    lake.commitWith(commit, () -> {
+    String table = ctx.tables().unified(name);
+    ctx.lake().commitWith(commit, () -> {
       rows.writeTo(table).using("iceberg").tableProperty("format-version", "2").createOrReplace();
       return null;
     });
@@ -254,9 +246,9 @@ public final class IdentityResolutionJob {
     Set<String> out = new TreeSet<>();
     for (DmoMapping m : ctx.tenant().mappings()) {
       if (PROFILE_DMOS.contains(m.dmo())) {
-        String t = tables.dlo(m.dlo());
-        out.add(m.dlo() + "=" + (lake.exists(t)
-            ? InputFingerprint.contentSnapshot(lake.table(t), lake.table(t).currentSnapshot()) : "none"));
+        String t = ctx.tables().dlo(m.dlo());
+        out.add(m.dlo() + "=" + (ctx.lake().exists(t)
+            ? InputFingerprint.contentSnapshot(ctx.lake().table(t), ctx.lake().table(t).currentSnapshot()) : "none"));
       }
     }
     return String.join(";", out);

@@ -31,7 +31,7 @@ public class MaintainCommand extends JobCommand {
       description = "Keep at least this many snapshots of every table, however old (default: 5; at least 1).")
   int retainLast;
 
-  private Duration olderThan;
+  private MaintainJob.Retention retention;
 
   public MaintainCommand() {
     super("maintain");
@@ -39,10 +39,11 @@ public class MaintainCommand extends JobCommand {
 
   @Override
   protected void validate(EnvConfig env, TenantConfig tenant) {
-    olderThan = parseAge(olderThanText);
+    Duration olderThan = parseAge(olderThanText);
     if (retainLast < 1) {
       throw new ConfigException("--retain-last", "--retain-last", "must be at least 1, not " + retainLast);
     }
+    retention = new MaintainJob.Retention(olderThan, retainLast);
   }
 
   static Duration parseAge(String text) {
@@ -62,7 +63,7 @@ public class MaintainCommand extends JobCommand {
 
   @Override
   protected JobResult execute(JobContext ctx) {
-    return new MaintainJob(ctx, olderThan, retainLast).run();
+    return new MaintainJob(ctx, retention).run();
   }
 
   public static void main(String[] args) {

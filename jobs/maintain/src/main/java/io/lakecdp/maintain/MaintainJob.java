@@ -3,7 +3,6 @@ package io.lakecdp.maintain;
 import io.lakecdp.common.job.Json;
 import io.lakecdp.common.job.JobContext;
 import io.lakecdp.common.job.JobResult;
-import io.lakecdp.common.lake.Lake;
 import io.lakecdp.common.lake.TenantTables;
 import io.lakecdp.ingest.IngestLedger;
 import java.sql.Timestamp;
@@ -17,7 +16,6 @@ import org.apache.iceberg.Table;
 import org.apache.iceberg.actions.DeleteOrphanFiles;
 import org.apache.iceberg.spark.actions.SparkActions;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,22 +25,17 @@ import org.slf4j.LoggerFactory;
  */
 public final class MaintainJob {
   private static final Logger LOG = LoggerFactory.getLogger(MaintainJob.class);
-  private static final List<String> LAYERS = List.of("dlo", "unified", "cio", "seg", "act", "ops");
 
   private final JobContext ctx;
-  private final SparkSession spark;
-  private final Lake lake;
-  private final TenantTables tables;
-  private final Duration olderThan;
-  private final int retainLast;
+  private final Retention retention;
 
-  public MaintainJob(JobContext ctx, Duration olderThan, int retainLast) {
+  /** What a run keeps: snapshots and unreferenced files younger than {@code olderThan}, and the last few snapshots. */
+  public record Retention(Duration olderThan, int retainLast) {
+  }
+
+  public MaintainJob(JobContext ctx, Retention retention) {
     this.ctx = ctx;
-    this.spark = ctx.spark();
-    this.lake = ctx.lake();
-    this.tables = ctx.tables();
-    this.olderThan = olderThan;
-    this.retainLast = retainLast;
+    this.retention = retention;
   }
 
   /** A table's live files and bytes and its snapshots, from its current metadata. */
@@ -65,17 +58,17 @@ public final class MaintainJob {
 
   public JobResult run() {
     List<String> all = new ArrayList<>();
-    LAYERS.forEach(layer -> all.addAll(lake.tables(tables.namespace(layer))));
+    TenantTables.LAYERS.forEach(layer -> all.addAll(ctx.lake().tables(ctx.tables().namespace(layer))));
     // The ledger first, for every table, so no snapshot that carries an entry expires before it is kept.
     long folded = 0;
     for (String table : all) {
-      if (!table.equals(tables.ingestLedger())) {
-        folded += IngestLedger.fold(lake, tables, table, ctx.runId());
+      if (!table.equals(ctx.tables().ingestLedger())) {
+        folded += IngestLedger.fold(ctx.lake(), ctx.tables(), table, ctx.runId());
       }
     }
-    LOG.info("Ingest ledger: {} entries kept in {}", folded, tables.ingestLedger());
-    if (!all.contains(tables.ingestLedger()) && lake.exists(tables.ingestLedger())) {
-      all.add(tables.ingestLedger());
+    LOG.info("Ingest ledger: {} entries kept in {}", folded, ctx.tables().ingestLedger());
+    if (!all.contains(ctx.tables().ingestLedger()) && ctx.lake().exists(ctx.tables().ingestLedger())) {
+      all.add(ctx.tables().ingestLedger());
     }
 
     Map<String, Object> per = new LinkedHashMap<>();
@@ -87,7 +80,7 @@ public final class MaintainJob {
     for (String table : all) {
       i++;
       ctx.step("[" + i + "/" + all.size() + "] maintaining " + table);
-      Stats before = Stats.of(lake.table(table));
+      Stats before = Stats.of(ctx.lake().table(table));
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("before", Json.fields(before));
       if (before.snapshots() > 0) {
@@ -96,21 +89,21 @@ public final class MaintainJob {
         Row rewritten = call(catalog, "rewrite_data_files", "table => '" + ident + "', options => map("
             + "'min-input-files', '2', 'delete-file-threshold', '1', 'remove-dangling-deletes', 'true')");
         m.put("data_files_rewritten", rewritten == null ? 0 : rewritten.getInt(0));
-        if (Stats.of(lake.table(table)).deleteFiles() > 0) {
+        if (Stats.of(ctx.lake().table(table)).deleteFiles() > 0) {
           call(catalog, "rewrite_position_delete_files", "table => '" + ident + "', options => map('rewrite-all', 'true')");
         }
         call(catalog, "rewrite_manifests", "table => '" + ident + "'");
         // Fold again just before expiry (a writer may have committed since the first fold): nothing newer than this
         // fold can expire, so no ledger entry is ever lost; maintenance's own commits above may.
-        if (!table.equals(tables.ingestLedger())) {
-          folded += IngestLedger.fold(lake, tables, table, ctx.runId());
+        if (!table.equals(ctx.tables().ingestLedger())) {
+          folded += IngestLedger.fold(ctx.lake(), ctx.tables(), table, ctx.runId());
         }
-        Timestamp cutoff = new Timestamp(System.currentTimeMillis() - olderThan.toMillis());
+        Timestamp cutoff = new Timestamp(System.currentTimeMillis() - retention.olderThan().toMillis());
         Row expired = call(catalog, "expire_snapshots", "table => '" + ident + "', older_than => TIMESTAMP '"
-            + cutoff + "', retain_last => " + retainLast);
+            + cutoff + "', retain_last => " + retention.retainLast());
         m.put("data_files_deleted_by_expiry", expired == null ? 0 : expired.getLong(0));
         // The action, not the procedure: the procedure refuses ages under 24 hours, which --older-than allows.
-        DeleteOrphanFiles.Result orphans = SparkActions.get(spark).deleteOrphanFiles(lake.table(table))
+        DeleteOrphanFiles.Result orphans = SparkActions.get(ctx.spark()).deleteOrphanFiles(ctx.lake().table(table))
             .olderThan(cutoff.getTime()).execute();
         long removed = 0;
         for (String ignored : orphans.orphanFileLocations()) {
@@ -118,7 +111,7 @@ public final class MaintainJob {
         }
         m.put("orphan_files_removed", removed);
       }
-      Stats after = Stats.of(lake.table(table));
+      Stats after = Stats.of(ctx.lake().table(table));
       m.put("after", Json.fields(after));
       per.put(table, m);
       filesBefore += before.dataFiles() + before.deleteFiles();
@@ -131,7 +124,7 @@ public final class MaintainJob {
     }
     Map<String, Object> details = new LinkedHashMap<>();
     details.put("ledger_entries_kept", folded);
-    details.put("expired_older_than", olderThan.toString());
+    details.put("expired_older_than", retention.olderThan().toString());
     details.put("live_files_before", filesBefore);
     details.put("live_files_after", filesAfter);
     details.put("bytes_before", bytesBefore);
@@ -142,7 +135,7 @@ public final class MaintainJob {
 
   /** One Iceberg procedure; its first result row (null when it returns none). */
   private Row call(String catalog, String procedure, String args) {
-    List<Row> rows = spark.sql("CALL " + catalog + ".system." + procedure + "(" + args + ")").collectAsList();
+    List<Row> rows = ctx.spark().sql("CALL " + catalog + ".system." + procedure + "(" + args + ")").collectAsList();
     return rows.isEmpty() ? null : rows.get(0);
   }
 }

@@ -21,17 +21,13 @@ public abstract class PrivacyCommand extends JobCommand {
     super(jobName, traits);
   }
 
-  @Option(names = "--unified-id", paramLabel = "ID", description = "The person's unified id.")
-  String unifiedId;
+  @Option(names = "--unified-id", paramLabel = "ID", description = "The person's unified id.") String unifiedId;
 
-  @Option(names = "--source", paramLabel = "DLO", description = "With --id: a source record's data stream (DLO).")
-  String source;
+  @Option(names = "--source", paramLabel = "DLO", description = "With --id: a source record's data stream (DLO).") String source;
 
-  @Option(names = "--id", paramLabel = "ID", description = "With --source: the source record's id (its Individual Id).")
-  String id;
+  @Option(names = "--id", paramLabel = "ID", description = "With --source: the source record's id (its Individual Id).") String id;
 
-  @Option(names = "--email", paramLabel = "ADDRESS", description = "An e-mail address of the person.")
-  String email;
+  @Option(names = "--email", paramLabel = "ADDRESS", description = "An e-mail address of the person.") String email;
 
   PrivacyJob.Selector selector;
 

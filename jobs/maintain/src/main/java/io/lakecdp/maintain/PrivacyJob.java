@@ -282,7 +282,7 @@ public final class PrivacyJob {
     }
     record(requests, requestId, s, "rows_deleted", deleted, total);
     ctx.step("making the removal physical: rewriting files, expiring snapshots, removing unreferenced files");
-    Map<String, Object> physical = new MaintainJob(ctx, java.time.Duration.ZERO, 1).run().details();
+    Map<String, Object> physical = new MaintainJob(ctx, new MaintainJob.Retention(java.time.Duration.ZERO, 1)).run().details();
     record(requests, requestId, s, "completed", deleted, total);
     Map<String, Object> details = new LinkedHashMap<>();
     details.put("request_id", requestId);

@@ -63,18 +63,7 @@ class SegmentationTest {
 
   @BeforeAll
   static void setUp(@TempDir Path dir) {
-    conf = TestConf.create(dir, TENANT);
-    conf.tenantFile("streams.yaml", """
-        streams:
-          orders: {format: csv, path: orders, primaryKey: [order_id], fields: {order_id: string,
-              customer_id: string, status: string, total_amount: double, order_ts: timestamp}}
-        """);
-    conf.tenantFile("mappings.yaml", """
-        mappings:
-          - dlo: orders
-            dmo: SalesOrder
-            fields: {Id: order_id, PartyId: customer_id, OrderStatus: status, TotalAmount: total_amount, OrderDate: order_ts}
-        """);
+    conf = TestConf.salesOrders(dir, TENANT);
     java.util.SplittableRandom r = new java.util.SplittableRandom(11);
     for (int i = 0; i < 60; i++) {
       PEOPLE.add(new Person(String.format("U%03d", i), "P" + i, LAST[i % 4], CITIES[r.nextInt(4)],
@@ -244,11 +233,8 @@ class SegmentationTest {
         """);
     segment("lapsed", """
         include:
-          related:
-            object: SalesOrder
-            where: {attribute: {field: OrderStatus, op: eq, value: completed}}
-            window: {field: OrderDate, withinLastDays: 20}
-            aggregate: {function: count, op: eq, value: 0}
+          related: {object: SalesOrder, where: {attribute: {field: OrderStatus, op: eq, value: completed}},
+            window: {field: OrderDate, withinLastDays: 20}, aggregate: {function: count, op: eq, value: 0}}
         """);
     segment("big_spend_sum", """
         include:

@@ -2,16 +2,10 @@ package io.lakecdp.common.config.definition;
 
 import io.lakecdp.common.config.ConfigException;
 import io.lakecdp.common.config.ConfigFiles;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * One calculated insight: {@code conf/tenants/<t>/insights/<name>.sql}, a Spark SQL query over DMO
@@ -28,8 +22,6 @@ import java.util.regex.Pattern;
  */
 public record InsightDefinition(String name, Path file, String sql, List<String> dimensions, List<String> measures,
     String description) {
-  private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9_]{0,62}");
-  private static final Pattern HEADER = Pattern.compile("^\\s*--\\s*([A-Za-z]+)\\s*:\\s*(.*?)\\s*$");
   private static final Set<String> KEYS = Set.of("description", "dimensions", "measures");
 
   /** Every {@code *.sql} file of the folder, by name; none when the folder does not exist. */
@@ -38,42 +30,13 @@ public record InsightDefinition(String name, Path file, String sql, List<String>
   }
 
   public static InsightDefinition load(Path file) {
-    String where = file.toString();
-    String name = ConfigFiles.baseName(file, ".sql");
-    if (!NAME.matcher(name).matches()) {
-      throw new ConfigException(where, "name", "insight name '" + name
-          + "' must be lower case letters, digits and _ and start with a letter (it becomes a table name)");
-    }
-    String text;
-    try {
-      text = Files.readString(file);
-    } catch (IOException e) {
-      throw new ConfigException(where, "", "cannot read: " + e.getMessage());
-    }
-    List<String> dimensions = null;
-    List<String> measures = null;
-    String description = "";
-    StringBuilder sql = new StringBuilder();
-    for (String line : text.split("\r?\n")) {
-      Matcher m = HEADER.matcher(line);
-      if (m.matches() && KEYS.contains(m.group(1).toLowerCase(Locale.ROOT))) {
-        String key = m.group(1).toLowerCase(Locale.ROOT);
-        switch (key) {
-          case "dimensions" -> dimensions = columns(where, key, m.group(2));
-          case "measures" -> measures = columns(where, key, m.group(2));
-          default -> description = m.group(2);
-        }
-        continue;
-      }
-      sql.append(line).append('\n');
-    }
-    String query = sql.toString().strip();
-    while (query.endsWith(";")) {
-      query = query.substring(0, query.length() - 1).strip();
-    }
-    if (query.isEmpty()) {
-      throw new ConfigException(where, "sql", "no query after the header");
-    }
+    SqlFile sql = SqlFile.read(file, "insight", " (it becomes a table name)", KEYS);
+    String where = sql.where();
+    List<String> dimensions = sql.header().containsKey("dimensions")
+        ? SqlFile.columns(where, "dimensions", sql.header().get("dimensions")) : null;
+    List<String> measures = sql.header().containsKey("measures")
+        ? SqlFile.columns(where, "measures", sql.header().get("measures")) : null;
+    String description = sql.header().getOrDefault("description", "");
     if (dimensions == null) {
       throw new ConfigException(where, "dimensions", "missing header line '-- dimensions: <column>, ...'");
     }
@@ -85,24 +48,6 @@ public record InsightDefinition(String name, Path file, String sql, List<String>
     if (!both.isEmpty()) {
       throw new ConfigException(where, "measures", "column(s) declared both as dimension and measure: " + both);
     }
-    return new InsightDefinition(name, file, query, dimensions, measures, description);
-  }
-
-  private static List<String> columns(String where, String key, String list) {
-    List<String> out = new ArrayList<>();
-    for (String c : list.split(",")) {
-      String col = c.strip();
-      if (col.isEmpty()) {
-        continue;
-      }
-      if (!col.matches("[A-Za-z_][A-Za-z0-9_]*")) {
-        throw new ConfigException(where, key, "'" + col + "' is not a column name");
-      }
-      if (out.contains(col)) {
-        throw new ConfigException(where, key, "'" + col + "' is listed twice");
-      }
-      out.add(col);
-    }
-    return out;
+    return new InsightDefinition(sql.name(), file, sql.query(), dimensions, measures, description);
   }
 }

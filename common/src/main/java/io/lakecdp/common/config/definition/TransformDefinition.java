@@ -3,15 +3,11 @@ package io.lakecdp.common.config.definition;
 import io.lakecdp.common.config.ConfigException;
 import io.lakecdp.common.config.ConfigFiles;
 import io.lakecdp.common.config.RefreshMode;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * One data transform: {@code conf/tenants/<t>/transforms/<name>.sql}, a Spark SQL query over the tenant's DLOs
@@ -30,8 +26,6 @@ import java.util.regex.Pattern;
  */
 public record TransformDefinition(String name, Path file, String sql, String output, List<String> primaryKey,
     RefreshMode refresh, boolean streaming, String stream, String description) {
-  private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9_]{0,62}");
-  private static final Pattern HEADER = Pattern.compile("^\\s*--\\s*([A-Za-z]+)\\s*:\\s*(.*?)\\s*$");
   private static final Set<String> KEYS = Set.of("description", "output", "primarykey", "refresh", "streaming",
       "stream");
 
@@ -41,56 +35,23 @@ public record TransformDefinition(String name, Path file, String sql, String out
   }
 
   public static TransformDefinition load(Path file) {
-    String where = file.toString();
-    String name = ConfigFiles.baseName(file, ".sql");
-    if (!NAME.matcher(name).matches()) {
-      throw new ConfigException(where, "name", "transform name '" + name
-          + "' must be lower case letters, digits and _ and start with a letter");
+    SqlFile sql = SqlFile.read(file, "transform", "", KEYS);
+    String where = sql.where();
+    Map<String, String> header = sql.header();
+    String output = header.getOrDefault("output", sql.name());
+    List<String> key = header.containsKey("primarykey") ? SqlFile.columns(where, "primaryKey", header.get("primarykey")) : List.of();
+    String refresh = header.containsKey("refresh")
+        ? header.get("refresh").toLowerCase(Locale.ROOT).replace('-', '_') : null;
+    String streamingText = header.getOrDefault("streaming", "false");
+    if (!streamingText.equalsIgnoreCase("true") && !streamingText.equalsIgnoreCase("false")) {
+      throw new ConfigException(where, "streaming", "expected true or false, found '" + streamingText + "'");
     }
-    String text;
-    try {
-      text = Files.readString(file);
-    } catch (IOException e) {
-      throw new ConfigException(where, "", "cannot read: " + e.getMessage());
-    }
-    String output = name;
-    List<String> key = List.of();
-    String refresh = null;
-    boolean streaming = false;
-    String stream = null;
-    String description = "";
-    StringBuilder sql = new StringBuilder();
-    for (String line : text.split("\r?\n")) {
-      Matcher m = HEADER.matcher(line);
-      if (m.matches() && KEYS.contains(m.group(1).toLowerCase(Locale.ROOT))) {
-        String value = m.group(2);
-        switch (m.group(1).toLowerCase(Locale.ROOT)) {
-          case "output" -> output = value;
-          case "primarykey" -> key = columns(where, value);
-          case "refresh" -> refresh = value.toLowerCase(Locale.ROOT).replace('-', '_');
-          case "streaming" -> {
-            if (!value.equalsIgnoreCase("true") && !value.equalsIgnoreCase("false")) {
-              throw new ConfigException(where, "streaming", "expected true or false, found '" + value + "'");
-            }
-            streaming = Boolean.parseBoolean(value);
-          }
-          case "stream" -> stream = value;
-          default -> description = value;
-        }
-        continue;
-      }
-      sql.append(line).append('\n');
-    }
-    if (!NAME.matcher(output).matches()) {
+    boolean streaming = Boolean.parseBoolean(streamingText);
+    String stream = header.get("stream");
+    String description = header.getOrDefault("description", "");
+    if (!SqlFile.NAME.matcher(output).matches()) {
       throw new ConfigException(where, "output", "output DLO name '" + output
           + "' must be lower case letters, digits and _ and start with a letter (it names a table)");
-    }
-    String query = sql.toString().strip();
-    while (query.endsWith(";")) {
-      query = query.substring(0, query.length() - 1).strip();
-    }
-    if (query.isEmpty()) {
-      throw new ConfigException(where, "sql", "no query after the header");
     }
     RefreshMode mode;
     if (refresh == null) {
@@ -116,24 +77,6 @@ public record TransformDefinition(String name, Path file, String sql, String out
     if (!streaming && stream != null) {
       throw new ConfigException(where, "stream", "'-- stream:' is for streaming transforms ('-- streaming: true')");
     }
-    return new TransformDefinition(name, file, query, output, key, mode, streaming, stream, description);
-  }
-
-  private static List<String> columns(String where, String list) {
-    List<String> out = new ArrayList<>();
-    for (String c : list.split(",")) {
-      String col = c.strip();
-      if (col.isEmpty()) {
-        continue;
-      }
-      if (!col.matches("[A-Za-z][A-Za-z0-9_]*")) {
-        throw new ConfigException(where, "primaryKey", "'" + col + "' is not a column name");
-      }
-      if (out.contains(col)) {
-        throw new ConfigException(where, "primaryKey", "'" + col + "' is listed twice");
-      }
-      out.add(col);
-    }
-    return out;
+    return new TransformDefinition(sql.name(), file, sql.query(), output, key, mode, streaming, stream, description);
   }
 }

@@ -14,16 +14,7 @@ import java.util.function.BooleanSupplier;
  * A real server (Kafka broker, S3-compatible store, ...) run as a separate JVM for a test: started with its
  * output going to a log file, awaited until it answers, stopped by process id (SIGTERM, then SIGKILL).
  */
-public final class ServerProcess implements AutoCloseable {
-  private final String name;
-  private final Process process;
-  private final Path log;
-
-  private ServerProcess(String name, Process process, Path log) {
-    this.name = name;
-    this.process = process;
-    this.log = log;
-  }
+public record ServerProcess(String name, Process process, Path log) implements AutoCloseable {
 
   public static ServerProcess start(String name, List<String> command, Path log, Duration timeout, BooleanSupplier ready) {
     try {
@@ -58,10 +49,6 @@ public final class ServerProcess implements AutoCloseable {
 
   public boolean isAlive() {
     return process.isAlive();
-  }
-
-  public Path log() {
-    return log;
   }
 
   /** The last lines of the server's log. */
