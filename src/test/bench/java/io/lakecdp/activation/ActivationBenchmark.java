@@ -45,7 +45,6 @@ public final class ActivationBenchmark extends Benchmark {
       description = "S3Mock's runnable jar, for the copies to an S3-compatible server (skipped when missing).")
   Path s3mockJar;
 
-
   @Override
   protected void run() throws Exception {
     writeConf();
@@ -244,7 +243,6 @@ public final class ActivationBenchmark extends Benchmark {
     report.add(String.format(Locale.ROOT, "| %s | %.1f | %.1f | %.2f× | %s |", what, ours, baseline, ours / baseline, n));
     log("%s: lakecdp %.1f s, baseline %.1f s (%.2f×), %s", what, ours, baseline, ours / baseline, n);
   }
-
 
   public static void main(String[] args) {
     JobMain.exit(new ActivationBenchmark(), args);

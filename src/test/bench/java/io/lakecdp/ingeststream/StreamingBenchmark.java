@@ -56,7 +56,6 @@ public final class StreamingBenchmark extends Benchmark {
       description = "Classpath file of the Kafka broker (written by the Maven module src/test/kafka-broker).")
   Path kafkaClasspath;
 
-
   @Override
   protected void run() throws Exception {
     Path kafkaDir = work.resolve("kafka");
@@ -254,7 +253,6 @@ public final class StreamingBenchmark extends Benchmark {
       }
     }
   }
-
 
   public static void main(String[] args) {
     JobMain.exit(new StreamingBenchmark(), args);

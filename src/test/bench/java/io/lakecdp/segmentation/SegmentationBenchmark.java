@@ -38,7 +38,6 @@ public final class SegmentationBenchmark extends Benchmark {
 
   @Option(names = "--segments", defaultValue = "20", description = "Segments of the many-segments comparison.") int many;
 
-
   @Override
   protected void run() throws Exception {
     writeConf();
@@ -243,7 +242,6 @@ public final class SegmentationBenchmark extends Benchmark {
             fields: {Id: event_id, PartyId: contact_id, EngagementType: event_type, EngagementDateTime: occurred_at}
         """);
   }
-
 
   public static void main(String[] args) {
     JobMain.exit(new SegmentationBenchmark(), args);

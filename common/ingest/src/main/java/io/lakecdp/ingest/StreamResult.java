@@ -1,9 +1,9 @@
 package io.lakecdp.ingest;
 
-import io.lakecdp.common.job.Json;
-import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.lakecdp.common.job.Json;
 import java.util.List;
 import java.util.Map;
 

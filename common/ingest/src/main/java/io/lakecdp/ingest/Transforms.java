@@ -1,8 +1,7 @@
 package io.lakecdp.ingest;
 
-import io.lakecdp.common.job.Json;
-import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import io.lakecdp.common.config.ConfigException;
 import io.lakecdp.common.config.DataStream;
 import io.lakecdp.common.config.DmoMapping;
@@ -11,6 +10,7 @@ import io.lakecdp.common.config.RefreshMode;
 import io.lakecdp.common.config.definition.TransformDefinition;
 import io.lakecdp.common.job.InvalidInputException;
 import io.lakecdp.common.job.JobContext;
+import io.lakecdp.common.job.Json;
 import io.lakecdp.common.job.Messages;
 import io.lakecdp.common.lake.CommitKeys;
 import io.lakecdp.common.lake.InputFingerprint;

@@ -25,24 +25,10 @@ public final class JobMain {
       cli.setErr(err);
     }
     cli.setCaseInsensitiveEnumValuesAllowed(true);
+    // the descriptions are written in lines of up to 120 characters
+    cli.setUsageHelpWidth(120);
     // picocli already exits 2 on a usage error and 1 on an exception; both match ExitCodes.
     return cli.execute(args);
-  }
-
-  /**
-   * For the {@code main} of a job with subcommands ({@code segmentation publish|explain}, {@code privacy
-   * forget|export}): runs the one named first through {@link #exit}; otherwise prints {@code usage} (to standard
-   * output for --help, exit 0; to standard error, exit 2).
-   */
-  public static void exitSubcommand(String[] args, java.util.Map<String, java.util.function.Supplier<Object>> commands,
-      String usage) {
-    if (args.length > 0 && commands.containsKey(args[0])) {
-      exit(commands.get(args[0]).get(), java.util.Arrays.copyOfRange(args, 1, args.length));
-      return;
-    }
-    boolean help = args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"));
-    (help ? System.out : System.err).println(usage + "\n(either with --help for every option)");
-    System.exit(help ? ExitCodes.OK : ExitCodes.INVALID_INPUT);
   }
 
   /** For {@code main}: runs, stops the session, and exits the JVM with the job's code. */

@@ -2,9 +2,9 @@ package io.lakecdp.demo;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** Command line of the demo data generator. */
 @Command(name = "demo-data", mixinStandardHelpOptions = true, sortOptions = false,

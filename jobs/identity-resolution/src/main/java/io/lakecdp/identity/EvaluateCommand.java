@@ -100,7 +100,6 @@ public final class EvaluateCommand implements Callable<Integer> {
     }
   }
 
-
   @Override
   public Integer call() {
     long start = System.currentTimeMillis();

@@ -1,8 +1,12 @@
 package io.lakecdp.identity;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import io.lakecdp.common.config.DmoMapping;
 import io.lakecdp.common.job.JobContext;
 import io.lakecdp.common.job.JobResult;
+import io.lakecdp.common.job.Json;
 import io.lakecdp.common.lake.CommitKeys;
 import io.lakecdp.common.lake.InputFingerprint;
 import io.lakecdp.common.lake.TenantTables;
@@ -47,10 +51,14 @@ public final class IdentityResolutionJob {
         ctx.spark().sparkContext().hadoopConfiguration());
   }
 
-  public record Result(boolean skipped, long sourceProfiles, long unifiedProfiles, long largestCluster,
-      long candidatePairs, long matchedPairs, int iterations, long oversizedClusters, long weakLinksCut, long keptIds,
-      Map<String, Long> stageMillis, Map<String, Long> lucenePartitionsByExecutor, String fingerprint,
-      Map<String, Object> model) implements JobResult {
+  /** What a run did; its summary details are its components (snake_case, some renamed) and the rates below. */
+  public record Result(@JsonIgnore boolean skipped, long sourceProfiles, long unifiedProfiles, long largestCluster,
+      long candidatePairs, long matchedPairs, @JsonProperty("cc_iterations") int iterations, long oversizedClusters,
+      long weakLinksCut, @JsonProperty("unified_ids_kept_from_previous_run") long keptIds,
+      @JsonProperty("stage_ms") Map<String, Long> stageMillis, Map<String, Long> lucenePartitionsByExecutor,
+      @JsonProperty("input_fingerprint") String fingerprint,
+      @JsonProperty("match_model") @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, Object> model)
+      implements JobResult {
     @Override
     public long rowsIn() {
       return sourceProfiles;
@@ -62,34 +70,31 @@ public final class IdentityResolutionJob {
     }
 
     @Override
+    @JsonProperty("skipped")
     public String skipReason() {
       return skipped ? JobResult.INPUTS_UNCHANGED : null;
     }
 
+    /** Share of source profiles merged away: 1 - unified / source. */
+    @JsonProperty("consolidation_rate")
+    public double consolidationRate() {
+      return sourceProfiles == 0 ? 0.0 : 1.0 - (double) unifiedProfiles / sourceProfiles;
+    }
+
+    @JsonProperty("candidate_pairs_per_record")
+    public double candidatePairsPerRecord() {
+      return sourceProfiles == 0 ? 0.0 : (double) candidatePairs / sourceProfiles;
+    }
+
+    @JsonProperty("pairs_scored_per_second")
+    public double pairsScoredPerSecond() {
+      long scoring = stageMillis.getOrDefault("candidates_and_scoring", 0L);
+      return scoring == 0 ? 0.0 : candidatePairs * 1000.0 / scoring;
+    }
+
     @Override
     public Map<String, Object> details() {
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("skipped", skipReason());
-      m.put("source_profiles", sourceProfiles);
-      m.put("unified_profiles", unifiedProfiles);
-      m.put("consolidation_rate", sourceProfiles == 0 ? 0.0 : 1.0 - (double) unifiedProfiles / sourceProfiles);
-      m.put("largest_cluster", largestCluster);
-      m.put("candidate_pairs", candidatePairs);
-      m.put("matched_pairs", matchedPairs);
-      m.put("cc_iterations", iterations);
-      m.put("oversized_clusters", oversizedClusters);
-      m.put("weak_links_cut", weakLinksCut);
-      m.put("unified_ids_kept_from_previous_run", keptIds);
-      m.put("candidate_pairs_per_record", sourceProfiles == 0 ? 0.0 : (double) candidatePairs / sourceProfiles);
-      long scoring = stageMillis.getOrDefault("candidates_and_scoring", 0L);
-      m.put("pairs_scored_per_second", scoring == 0 ? 0.0 : candidatePairs * 1000.0 / scoring);
-      m.put("stage_ms", stageMillis);
-      m.put("lucene_partitions_by_executor", lucenePartitionsByExecutor);
-      m.put("input_fingerprint", fingerprint);
-      if (model != null) {
-        m.put("match_model", model);
-      }
-      return m;
+      return Json.fields(this);
     }
   }
 
@@ -199,7 +204,6 @@ public final class IdentityResolutionJob {
         r.matchedPairs(), r.iterations(), r.oversizedClusters(), r.weakLinksCut(), kept, r.stageMillis(), r.lucenePartitionsByExecutor(),
         inputs, modelSummary);
   }
-
 
   /**
    * Every contact point of the DMO whose party is a resolved source record (not only the latest one each

@@ -1,6 +1,5 @@
 package io.lakecdp.ingeststream;
 
-import io.lakecdp.common.job.Json;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.lakecdp.common.config.DataStream;
 import io.lakecdp.common.config.StreamingSource;
@@ -9,6 +8,7 @@ import io.lakecdp.common.job.InvalidInputException;
 import io.lakecdp.common.job.JobContext;
 import io.lakecdp.common.job.JobFailedException;
 import io.lakecdp.common.job.JobResult;
+import io.lakecdp.common.job.Json;
 import io.lakecdp.common.lake.CommitKeys;
 import io.lakecdp.common.lake.Lake;
 import io.lakecdp.ingest.Formulas;

@@ -1,8 +1,8 @@
 package io.lakecdp.maintain;
 
-import io.lakecdp.common.job.Json;
 import io.lakecdp.common.job.JobContext;
 import io.lakecdp.common.job.JobResult;
+import io.lakecdp.common.job.Json;
 import io.lakecdp.common.lake.TenantTables;
 import io.lakecdp.ingest.IngestLedger;
 import java.sql.Timestamp;

@@ -5,6 +5,7 @@ import io.lakecdp.common.config.EnvConfig;
 import io.lakecdp.common.config.TenantConfig;
 import io.lakecdp.common.job.JobCommand;
 import io.lakecdp.common.job.JobContext;
+import io.lakecdp.common.job.JobGroup;
 import io.lakecdp.common.job.JobMain;
 import io.lakecdp.common.job.JobResult;
 import java.io.IOException;
@@ -13,6 +14,7 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code privacy forget} and {@code privacy export}: what they share is how a person is named. */
@@ -49,14 +51,8 @@ public abstract class PrivacyCommand extends JobCommand {
         : source != null ? new PrivacyJob.Selector("source", source, id) : new PrivacyJob.Selector("email", null, email);
   }
 
-  public static void main(String[] args) {
-    JobMain.exitSubcommand(args, java.util.Map.of("forget", ForgetCommand::new, "export", ExportCommand::new),
-        "Usage: privacy forget --tenant T (--unified-id U | --source S --id X | --email E) [--run-id REQUEST]\n"
-        + "       privacy export --tenant T (--unified-id U | --source S --id X | --email E) --out FILE");
-  }
-
   /** {@code privacy forget}. */
-  @picocli.CommandLine.Command(name = "privacy forget", mixinStandardHelpOptions = true, sortOptions = false,
+  @Command(name = "forget", mixinStandardHelpOptions = true, sortOptions = false,
       description = """
           Forget a person: delete their rows from every table of the tenant (DLO rows of all their source records
           and related rows naming them as party, quarantined records holding their identifiers, unified tables,
@@ -77,7 +73,7 @@ public abstract class PrivacyCommand extends JobCommand {
   }
 
   /** {@code privacy export}. */
-  @picocli.CommandLine.Command(name = "privacy export", mixinStandardHelpOptions = true, sortOptions = false,
+  @Command(name = "export", mixinStandardHelpOptions = true, sortOptions = false,
       description = {"Write one JSON document of everything the tenant holds about a person: their rows in every",
           "table (source records by DLO, unified profile and contact points with provenance, insight values,",
           "segment membership and history, activation delivered state). Writes nothing to the lake."})
@@ -102,5 +98,15 @@ public abstract class PrivacyCommand extends JobCommand {
         throw new UncheckedIOException(e);
       }
     }
+  }
+
+  /** {@code privacy}: the group of forget and export. */
+  @Command(name = "privacy", mixinStandardHelpOptions = true, subcommands = {ForgetCommand.class,
+      ExportCommand.class}, description = "Forget a person, or export what the tenant holds about them.")
+  public static final class Group extends JobGroup {
+  }
+
+  public static void main(String[] args) {
+    JobMain.exit(new Group(), args);
   }
 }

@@ -7,6 +7,7 @@ import io.lakecdp.common.config.definition.SegmentDefinition;
 import io.lakecdp.common.config.definition.Waterfall;
 import io.lakecdp.common.job.JobCommand;
 import io.lakecdp.common.job.JobContext;
+import io.lakecdp.common.job.JobGroup;
 import io.lakecdp.common.job.JobMain;
 import io.lakecdp.common.job.JobResult;
 import java.sql.Timestamp;
@@ -19,6 +20,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** What publish and explain share: loading and checking segment and waterfall files, --segment and --as-of. */
@@ -69,14 +71,18 @@ public abstract class SegmentationCommand extends JobCommand {
     return new SegmentationJob(ctx, segments, waterfalls, asOf);
   }
 
+  /** {@code segmentation}: the group of publish and explain. */
+  @Command(name = "segmentation", mixinStandardHelpOptions = true, subcommands = {PublishCommand.class,
+      ExplainCommand.class}, description = "Publish segments, or explain one.")
+  public static final class Group extends JobGroup {
+  }
+
   public static void main(String[] args) {
-    JobMain.exitSubcommand(args, Map.of("publish", PublishCommand::new, "explain", ExplainCommand::new),
-        "Usage: segmentation publish --tenant T [--segment ID,...] [--as-of TIME] [--force]\n"
-        + "       segmentation explain --tenant T --segment ID [--member ID] [--as-of TIME]");
+    JobMain.exit(new Group(), args);
   }
 
   /** {@code segmentation publish}. */
-  @picocli.CommandLine.Command(name = "segmentation publish", mixinStandardHelpOptions = true, sortOptions = false,
+  @Command(name = "publish", mixinStandardHelpOptions = true, sortOptions = false,
       description = """
           Compute segments of conf/tenants/<tenant>/segments/<id>.yaml (all, or those named) in one job and publish
           them: <tenant>_seg.membership_latest (each segment's rows replaced atomically), membership_history
@@ -111,7 +117,7 @@ public abstract class SegmentationCommand extends JobCommand {
   }
 
   /** {@code segmentation explain}. */
-  @picocli.CommandLine.Command(name = "segmentation explain", mixinStandardHelpOptions = true, sortOptions = false,
+  @Command(name = "explain", mixinStandardHelpOptions = true, sortOptions = false,
       description = {"Print a segment's compiled conditions as a tree with the population at every node; with",
           "--member, whether that member passes each condition. Writes nothing."})
   public static final class ExplainCommand extends SegmentationCommand {

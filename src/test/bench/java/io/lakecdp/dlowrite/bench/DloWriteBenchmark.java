@@ -48,7 +48,6 @@ public final class DloWriteBenchmark extends Benchmark {
 
   @Option(names = "--files", defaultValue = "4", description = "Landing files per data set.") int files;
 
-
   @Override
   protected void run() throws Exception {
     deleteTree(work);
@@ -205,7 +204,6 @@ public final class DloWriteBenchmark extends Benchmark {
   private static String fmt(long n) {
     return String.format(Locale.ROOT, "%,d", n);
   }
-
 
   private static void deleteTree(Path p) throws IOException {
     if (!Files.exists(p)) {

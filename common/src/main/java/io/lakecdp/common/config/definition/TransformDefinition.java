@@ -5,8 +5,8 @@ import io.lakecdp.common.config.ConfigFiles;
 import io.lakecdp.common.config.RefreshMode;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /**
