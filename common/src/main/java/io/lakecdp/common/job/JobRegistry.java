@@ -14,7 +14,7 @@ public final class JobRegistry {
   static {
     add(new JobSpec("demo-data", "jobs/demo-data", "io.lakecdp.demo.DemoDataMain", false,
         "Generate the demo tenant's landing files (deterministic, with realistic variation)"));
-    add(new JobSpec("dlo-write", "jobs/dlo-write", "io.lakecdp.dlowrite.DloWriteMain", true,
+    add(new JobSpec("dlo-write", "jobs/dlo-write", "io.lakecdp.dlowrite.DloWriteCommand", true,
         "Batch ingest: landing files of each data stream into Iceberg DLO tables"));
     add(new JobSpec("ingest-stream", "jobs/ingest-stream", "io.lakecdp.ingeststream.IngestStreamCommand", true,
         "Streaming ingest: landing folders and Kafka topics into DLO tables, on demand (AvailableNow) or continuously"));
@@ -28,7 +28,7 @@ public final class JobRegistry {
         "Segments: 'publish' membership (latest, history, runs); 'explain' a segment's conditions and counts"));
     add(new JobSpec("activation", "jobs/activation", "io.lakecdp.activation.ActivationCommand", true,
         "Activation: segment members with attributes and contact points, exported and delivered with DistCp"));
-    add(new JobSpec("inspect", "jobs/inspect", "io.lakecdp.inspect.InspectMain", true,
+    add(new JobSpec("inspect", "jobs/inspect", "io.lakecdp.inspect.InspectCommand", true,
         "Print a tenant's tables, row counts, quarantine and DMO counts"));
     add(new JobSpec("report", "jobs/inspect", "io.lakecdp.inspect.ReportCommand", true,
         "Write a self-contained HTML run report: stage runs, identity consolidation, segment populations, deliveries"));

@@ -6,6 +6,7 @@ import io.lakecdp.common.config.EnvConfig;
 import io.lakecdp.common.config.TenantConfig;
 import io.lakecdp.common.job.JobCommand;
 import io.lakecdp.common.job.JobContext;
+import io.lakecdp.common.job.JobMain;
 import io.lakecdp.common.job.JobResult;
 import io.lakecdp.ingest.StreamResult;
 import java.util.ArrayList;
@@ -60,5 +61,9 @@ public class DloWriteCommand extends JobCommand {
       throw new io.lakecdp.common.job.JobFailedException(message, result);
     }
     return result;
+  }
+
+  public static void main(String[] args) {
+    JobMain.exit(new DloWriteCommand(), args);
   }
 }

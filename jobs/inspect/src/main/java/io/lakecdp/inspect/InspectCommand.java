@@ -4,6 +4,7 @@ import io.lakecdp.common.config.EnvConfig;
 import io.lakecdp.common.config.TenantConfig;
 import io.lakecdp.common.job.JobCommand;
 import io.lakecdp.common.job.JobContext;
+import io.lakecdp.common.job.JobMain;
 import io.lakecdp.common.job.JobResult;
 import io.lakecdp.common.lake.TenantTables;
 import io.lakecdp.common.model.DataModel;
@@ -92,5 +93,9 @@ public class InspectCommand extends JobCommand {
     details.put("quarantine", quarantine);
     details.put("dmos", dmoCounts);
     return JobResult.of(0, 0, details);
+  }
+
+  public static void main(String[] args) {
+    JobMain.exit(new InspectCommand(), args);
   }
 }
