@@ -3,7 +3,7 @@
 # folder vs a plain Spark batch read + append of the same files; an on-demand run that finds nothing new; and against
 # a real Kafka broker (started here, KRaft, one node): backlog records/s with a processing-time trigger and
 # produce-to-visible latency p50/p95 at a steady rate.
-#   scripts/bench-ingest-stream.sh [--records N] [--files N] [--kafka-backlog N] [--rate N] [--seconds N] [--work DIR]
+#   scripts/bench-ingest-stream.sh [--records N] [--files N] [--kafka-backlog N] [--rate N] [--seconds N] [--work DIR] [--quick]
 # Prints a Markdown table (docs/BENCHMARKS.md), then one JSON line per comparison. Work files go to bench-work/ingest-stream/ (git-ignored).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

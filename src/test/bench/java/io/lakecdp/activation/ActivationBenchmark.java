@@ -46,6 +46,12 @@ public final class ActivationBenchmark extends Benchmark {
   Path s3mockJar;
 
   @Override
+  protected void quickSizes() {
+    members = 20_000;
+    smallFiles = 100;
+  }
+
+  @Override
   protected void run() throws Exception {
     writeConf();
     startSession();

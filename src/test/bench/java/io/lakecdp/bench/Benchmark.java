@@ -24,6 +24,10 @@ public abstract class Benchmark implements Callable<Integer> {
       description = "Work folder (data, warehouse, conf); default: bench-work/<stage>.")
   private Path workOption;
 
+  @Option(names = "--quick", description = "A run of a few minutes at small sizes (the size options are ignored); the "
+      + "figures in docs/BENCHMARKS.md come from full runs.")
+  private boolean quick;
+
   private final String stage;
   private final List<String> comparisons = new ArrayList<>();
   /** The work folder, absolute. */
@@ -42,10 +46,17 @@ public abstract class Benchmark implements Callable<Integer> {
   /** Runs the comparisons; the report is printed after. */
   protected abstract void run() throws Exception;
 
+  /** Sets the benchmark's sizes for {@code --quick}. */
+  protected abstract void quickSizes();
+
   @Override
   public final Integer call() throws Exception {
     work = (workOption != null ? workOption : Path.of("bench-work", stage)).toAbsolutePath();
     conf = work.resolve("conf");
+    if (quick) {
+      quickSizes();
+      log("--quick: small sizes, a few minutes");
+    }
     run();
     report.forEach(System.out::println);
     comparisons.forEach(System.out::println);

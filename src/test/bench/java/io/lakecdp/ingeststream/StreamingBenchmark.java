@@ -57,6 +57,15 @@ public final class StreamingBenchmark extends Benchmark {
   Path kafkaClasspath;
 
   @Override
+  protected void quickSizes() {
+    records = 50_000;
+    files = 4;
+    backlog = 20_000;
+    rate = 500;
+    seconds = 10;
+  }
+
+  @Override
   protected void run() throws Exception {
     Path kafkaDir = work.resolve("kafka");
     deleteTree(work.resolve("warehouse"));

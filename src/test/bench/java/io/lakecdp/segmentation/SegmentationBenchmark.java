@@ -39,6 +39,14 @@ public final class SegmentationBenchmark extends Benchmark {
   @Option(names = "--segments", defaultValue = "20", description = "Segments of the many-segments comparison.") int many;
 
   @Override
+  protected void quickSizes() {
+    members = 20_000;
+    orders = 200_000;
+    events = 200_000;
+    many = 4;
+  }
+
+  @Override
   protected void run() throws Exception {
     writeConf();
     startSession();

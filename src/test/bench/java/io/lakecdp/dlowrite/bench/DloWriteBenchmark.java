@@ -49,6 +49,12 @@ public final class DloWriteBenchmark extends Benchmark {
   @Option(names = "--files", defaultValue = "4", description = "Landing files per data set.") int files;
 
   @Override
+  protected void quickSizes() {
+    rows = 50_000;
+    tableRows = 200_000;
+  }
+
+  @Override
   protected void run() throws Exception {
     deleteTree(work);
     Files.createDirectories(conf.resolve("tenants"));
