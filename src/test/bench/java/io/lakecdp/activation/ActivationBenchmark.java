@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
@@ -46,9 +47,8 @@ public final class ActivationBenchmark extends Benchmark {
   Path s3mockJar;
 
   @Override
-  protected void quickSizes() {
-    members = 20_000;
-    smallFiles = 100;
+  protected Map<String, Object> quickSizes() {
+    return Map.of("--members", 20_000L, "--small-files", 100);
   }
 
   @Override

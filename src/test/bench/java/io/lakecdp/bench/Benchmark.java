@@ -12,7 +12,9 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * What the stage benchmarks share: a work folder with a local environment (a Hadoop catalog under it), one Spark
@@ -27,6 +29,9 @@ public abstract class Benchmark implements Callable<Integer> {
   @Option(names = "--quick", description = "A run of a few minutes at small sizes (the size options are ignored); the "
       + "figures in docs/BENCHMARKS.md come from full runs.")
   private boolean quick;
+
+  @Spec
+  private CommandSpec spec;
 
   private final String stage;
   private final List<String> comparisons = new ArrayList<>();
@@ -46,15 +51,15 @@ public abstract class Benchmark implements Callable<Integer> {
   /** Runs the comparisons; the report is printed after. */
   protected abstract void run() throws Exception;
 
-  /** Sets the benchmark's sizes for {@code --quick}. */
-  protected abstract void quickSizes();
+  /** The benchmark's sizes for {@code --quick}: option name to value, of the option's own type. */
+  protected abstract Map<String, Object> quickSizes();
 
   @Override
   public final Integer call() throws Exception {
     work = (workOption != null ? workOption : Path.of("bench-work", stage)).toAbsolutePath();
     conf = work.resolve("conf");
     if (quick) {
-      quickSizes();
+      quickSizes().forEach((name, value) -> spec.findOption(name).setValue(value));
       log("--quick: small sizes, a few minutes");
     }
     run();

@@ -57,12 +57,8 @@ public final class StreamingBenchmark extends Benchmark {
   Path kafkaClasspath;
 
   @Override
-  protected void quickSizes() {
-    records = 50_000;
-    files = 4;
-    backlog = 20_000;
-    rate = 500;
-    seconds = 10;
+  protected Map<String, Object> quickSizes() {
+    return Map.of("--records", 50_000, "--files", 4, "--kafka-backlog", 20_000, "--rate", 500, "--seconds", 10);
   }
 
   @Override

@@ -8,6 +8,7 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -39,11 +40,8 @@ public final class SegmentationBenchmark extends Benchmark {
   @Option(names = "--segments", defaultValue = "20", description = "Segments of the many-segments comparison.") int many;
 
   @Override
-  protected void quickSizes() {
-    members = 20_000;
-    orders = 200_000;
-    events = 200_000;
-    many = 4;
+  protected Map<String, Object> quickSizes() {
+    return Map.of("--members", 20_000L, "--orders", 200_000L, "--events", 200_000L, "--segments", 4);
   }
 
   @Override

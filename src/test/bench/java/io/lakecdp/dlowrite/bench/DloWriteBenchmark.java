@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import org.apache.spark.sql.Dataset;
@@ -49,9 +50,8 @@ public final class DloWriteBenchmark extends Benchmark {
   @Option(names = "--files", defaultValue = "4", description = "Landing files per data set.") int files;
 
   @Override
-  protected void quickSizes() {
-    rows = 50_000;
-    tableRows = 200_000;
+  protected Map<String, Object> quickSizes() {
+    return Map.of("--rows", 50_000, "--table-rows", 200_000);
   }
 
   @Override
