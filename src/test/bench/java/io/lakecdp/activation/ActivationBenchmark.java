@@ -143,7 +143,7 @@ public final class ActivationBenchmark extends Benchmark {
   private JsonNode activate(Path conf, String runId) {
     StringWriter out = new StringWriter();
     int code = JobMain.run(new ActivationCommand(), new PrintWriter(out), new PrintWriter(System.err, true),
-        "--tenant", TENANT, "--conf", conf.toString(), "--run-id", runId);
+        "--tenant", TENANT, "--conf", conf.toString(), "--run-id", runId, "--force");
     String summary = out.toString().strip();
     summary = summary.substring(summary.lastIndexOf('\n') + 1);
     if (code != 0) {
