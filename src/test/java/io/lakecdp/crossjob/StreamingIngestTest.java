@@ -1,4 +1,4 @@
-package io.lakecdp.ingeststream;
+package io.lakecdp.crossjob;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -8,6 +8,7 @@ import io.lakecdp.common.testing.JobRun;
 import io.lakecdp.common.testing.TestConf;
 import io.lakecdp.common.testing.TestSpark;
 import io.lakecdp.dlowrite.DloWriteCommand;
+import io.lakecdp.ingeststream.IngestStreamCommand;
 import io.lakecdp.testsupport.KafkaBroker;
 import java.nio.file.Path;
 import java.util.ArrayList;

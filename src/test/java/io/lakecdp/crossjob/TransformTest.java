@@ -1,4 +1,4 @@
-package io.lakecdp.ingeststream;
+package io.lakecdp.crossjob;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -9,6 +9,7 @@ import io.lakecdp.common.testing.JobRun;
 import io.lakecdp.common.testing.TestConf;
 import io.lakecdp.dlowrite.DloWriteCommand;
 import io.lakecdp.dlowrite.TransformCommand;
+import io.lakecdp.ingeststream.IngestStreamCommand;
 import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.lakecdp.maintain;
+package io.lakecdp.crossjob;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,6 +7,7 @@ import io.lakecdp.common.testing.IcebergTables;
 import io.lakecdp.common.testing.JobRun;
 import io.lakecdp.common.testing.TestConf;
 import io.lakecdp.dlowrite.DloWriteCommand;
+import io.lakecdp.maintain.MaintainCommand;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
