@@ -41,6 +41,12 @@ public final class IdentityBenchmark extends IdentityResolutionCommand {
           + " 'none' to skip).")
   String rulesOnly;
 
+  @Option(names = "--change-percent", paramLabel = "P", description = """
+      After the complete run, change P% of the source profiles in the CRM DLO (a new e-mail for half of them, a new
+      last name for the others), time an incremental run against a complete one (--full) on the changed data, check
+      that both give the same clusters, then roll the DLO back (default: ${DEFAULT-VALUE}; 0: skip).""")
+  double changePercent = 1.0;
+
   public IdentityBenchmark() {
     super("bench-identity");
   }
@@ -70,6 +76,7 @@ public final class IdentityBenchmark extends IdentityResolutionCommand {
     Map<String, long[]> negatives = DemoGroundTruth.hardNegatives(spark, truthDir, link);
     Map<String, Long> wrongEdges = DemoGroundTruth.wrongEdgesByRule(spark, truthDir,
         spark.table(ctx.tables().matchExplanations()));
+    Map<String, Object> incremental = changePercent > 0 ? incremental(ctx, run.sourceProfiles()) : Map.of();
 
     resetPeaks();
     long baseStart = System.nanoTime();
@@ -121,13 +128,81 @@ public final class IdentityBenchmark extends IdentityResolutionCommand {
     d.put("baseline_f1", round(baseQuality.get("f1")));
     d.put("time_ratio_vs_baseline", round(seconds / baseSeconds));
     d.put("rules_only", rulesFigures);
+    d.put("incremental", incremental);
     d.put("match_model", run.model());
     System.out.printf(Locale.ROOT, "| %,d | %.1f | %,.0f | %.1f | %,.0f | %,d | %.3f / %.3f / %.3f | %.1f | %.3f / %.3f / %.3f | %.2f× |%n",
         run.sourceProfiles(), seconds, run.sourceProfiles() / seconds / cores, (double) d.get("candidate_pairs_per_record"),
         (double) d.get("pairs_scored_per_second"), peakHeap >> 20, quality.get("precision"), quality.get("recall"),
         quality.get("f1"), baseSeconds, baseQuality.get("precision"), baseQuality.get("recall"), baseQuality.get("f1"),
         seconds / baseSeconds);
+    System.out.println(jsonLine("complete_vs_exact_baseline", seconds, baseSeconds, run.sourceProfiles()));
+    if (!incremental.isEmpty()) {
+      System.out.println(jsonLine("incremental_vs_complete", (double) incremental.get("incremental_seconds"),
+          (double) incremental.get("complete_seconds"), run.sourceProfiles()));
+    }
+    if (!rulesFigures.isEmpty()) {
+      System.out.println(jsonLine("rules_only_vs_exact_baseline", (double) rulesFigures.get("seconds"), baseSeconds,
+          run.sourceProfiles()));
+    }
     return JobResult.of(run.sourceProfiles(), run.unifiedProfiles(), d);
+  }
+
+  /**
+   * Changes {@link #changePercent} of the source profiles in the CRM DLO, times an incremental run and then a
+   * complete one on the same data, compares their clusters, and rolls the DLO back to where it was.
+   */
+  private Map<String, Object> incremental(JobContext ctx, long profiles) {
+    SparkSession spark = ctx.spark();
+    String crm = ctx.tables().dlo("crm_contacts");
+    long before = ctx.lake().table(crm).currentSnapshot().snapshotId();
+    long crmRows = spark.table(crm).count();
+    long threshold = Math.round(Math.min(1.0, changePercent / 100.0 * profiles / crmRows) * 1_000_000);
+    String picked = "pmod(xxhash64(contact_id), 1000000) < " + threshold;
+    long changed = spark.table(crm).filter(picked).count();
+    spark.sql("UPDATE " + crm + " SET email = CASE WHEN pmod(xxhash64(contact_id, 1), 2) = 0 THEN concat('new.', email)"
+        + " ELSE email END, last_name = CASE WHEN pmod(xxhash64(contact_id, 1), 2) = 1 THEN concat(last_name, 'son')"
+        + " ELSE last_name END, updated_at = current_timestamp() WHERE " + picked);
+    System.err.printf(Locale.ROOT, "bench-identity: %,d CRM contacts changed (%.2f%% of %,d profiles)%n", changed,
+        100.0 * changed / profiles, profiles);
+    long start = System.nanoTime();
+    IdentityResolutionJob.Result inc = new IdentityResolutionJob(ctx, rules(), configSha256()).run(false, false, false);
+    double incSeconds = (System.nanoTime() - start) / 1e9;
+    Dataset<Row> afterIncremental = spark.table(ctx.tables().unifiedLink()).select(ResolutionEngine.ID, "unified_id")
+        .localCheckpoint();
+    start = System.nanoTime();
+    IdentityResolutionJob.Result full = new IdentityResolutionJob(ctx, rules(), configSha256()).run(true, false, true);
+    double fullSeconds = (System.nanoTime() - start) / 1e9;
+    Dataset<Row> afterFull = spark.table(ctx.tables().unifiedLink()).select(ResolutionEngine.ID, "unified_id");
+    long differing = afterIncremental.except(afterFull).count() + afterFull.except(afterIncremental).count();
+    spark.sql("CALL " + ctx.tables().catalog() + ".system.rollback_to_snapshot('" + crm.substring(crm.indexOf('.') + 1)
+        + "', " + before + ")");
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("profiles_changed_in_dlo", changed);
+    out.put("mode", inc.mode());
+    out.put("profiles_changed", inc.profilesChanged());
+    out.put("clusters_touched", inc.clustersTouched());
+    out.put("units_searched", inc.unitsSearched());
+    out.put("rows_rewritten", inc.rowsRewritten());
+    out.put("incremental_seconds", round(incSeconds));
+    out.put("incremental_stage_ms", inc.stageMillis());
+    out.put("complete_seconds", round(fullSeconds));
+    out.put("complete_stage_ms", full.stageMillis());
+    out.put("ratio", round(incSeconds / fullSeconds));
+    out.put("link_rows_differing", differing);
+    System.out.printf(Locale.ROOT, "| incremental after %,d changed | %.1f s | complete %.1f s | ratio %.3f | %d link rows"
+        + " differ |%n", changed, incSeconds, fullSeconds, incSeconds / fullSeconds, differing);
+    return out;
+  }
+
+  private static String jsonLine(String comparison, double seconds, double baselineSeconds, long rows) {
+    Map<String, Object> line = new LinkedHashMap<>();
+    line.put("bench", "identity");
+    line.put("comparison", comparison);
+    line.put("lakecdp_s", round(seconds));
+    line.put("baseline_s", round(baselineSeconds));
+    line.put("ratio", round(seconds / baselineSeconds));
+    line.put("rows", rows);
+    return io.lakecdp.common.job.Json.write(line);
   }
 
   /**

@@ -11,6 +11,11 @@ public final class CommitKeys {
   public static final String JOB = "lakecdp.job";
   /** Summary: content fingerprint of everything a derived table was computed from (skip if unchanged). */
   public static final String INPUTS = "lakecdp.inputs";
+  /**
+   * Summary (identity resolution, on the link table): what the next run may build on, as {@code key=value} words:
+   * the configuration's and model's SHA-256 and the snapshot this run left in each other table it keeps state in.
+   */
+  public static final String RESOLUTION_STATE = "lakecdp.resolution-state";
   /** Summary (ingest): the data stream a commit belongs to. */
   public static final String STREAM = "lakecdp.stream";
   /** Summary (ingest): the batch id that made the commit (exactly-once per batch). */

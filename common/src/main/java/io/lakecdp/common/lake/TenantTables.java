@@ -19,6 +19,8 @@ public record TenantTables(String catalog, String tenant) {
   public static final String UNIFIED_CONTACT_POINT_ADDRESS = "unified_contact_point_address";
   /** Matched pairs with their per-field levels and weights (identity resolution). */
   public static final String MATCH_EXPLANATIONS = "match_explanations";
+  /** Content signatures of the candidate units the last identity resolution searched (its incremental state). */
+  public static final String RESOLUTION_UNITS = "resolution_units";
   /** Current members per segment (segmentation). */
   public static final String MEMBERSHIP_LATEST = "membership_latest";
   /** Added and removed members per publish (segmentation). */

@@ -27,6 +27,10 @@ public final class TestSpark {
       }
       SparkSession.Builder b = SparkSession.builder().master("local[2]").appName("lakecdp-tests")
           .config("spark.ui.enabled", "false")
+          // One JVM runs hundreds of jobs: keep the status of the last few SQL executions, jobs and stages only.
+          .config("spark.sql.ui.retainedExecutions", "50")
+          .config("spark.ui.retainedJobs", "100")
+          .config("spark.ui.retainedStages", "100")
           .config("spark.driver.host", "127.0.0.1")
           .config("spark.driver.bindAddress", "127.0.0.1")
           .config("spark.sql.shuffle.partitions", "4")

@@ -37,7 +37,8 @@ public final class ExplainPairCommand extends IdentityResolutionCommand {
           + ": run identity-resolution (or identity-resolution train) first");
     }
     ResolutionEngine engine = new ResolutionEngine(ctx.spark(), rules());
-    Dataset<Row> normalized = engine.normalize(Profiles.build(new DataModel(ctx.spark(), ctx.tenant(), ctx.tables())));
+    Dataset<Row> normalized = engine.normalize(Profiles.build(new DataModel(ctx.spark(), ctx.tenant(), ctx.tables())),
+        job.savedFrequencies(model));
     PairExplainer.Explanation e = PairExplainer.explain(normalized, rules(), engine.fields(), model, recordA, recordB);
     if (e == null) {
       throw new InvalidInputException("record " + recordA + " or " + recordB + " is not a source profile of tenant "

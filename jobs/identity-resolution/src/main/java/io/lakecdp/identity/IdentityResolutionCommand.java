@@ -23,7 +23,7 @@ import picocli.CommandLine.Option;
         Writes <tenant>_unified.unified_individual, unified_link_individual, unified_contact_point_email,
         unified_contact_point_phone, unified_contact_point_address and match_explanations.
         Unified ids stay stable across runs; a run whose inputs, configuration and model did not change since the
-        last one writes nothing.
+        last one writes nothing, and a run after a change resolves only what it touches (--full: everything).
         Also: identity-resolution train --help (learn the weights again), identity-resolution explain-pair --help
         (why two records match or not), identity-resolution evaluate --help (measure a configuration on a
         labelled CSV).""")
@@ -33,6 +33,12 @@ public class IdentityResolutionCommand extends JobCommand {
 
   @Option(names = "--retrain", description = "Learn the match weights again even when a saved model fits the configuration.")
   boolean retrain;
+
+  @Option(names = "--full", description = """
+      Resolve every profile again. By default a run after an earlier one searches only the candidate blocks whose
+      profiles changed and rewrites only the clusters they touch (the same result as a complete run). Runs even when
+      the inputs did not change.""")
+  boolean full;
 
   public IdentityResolutionCommand() {
     this("identity-resolution");
@@ -78,6 +84,6 @@ public class IdentityResolutionCommand extends JobCommand {
 
   @Override
   protected JobResult execute(JobContext ctx) {
-    return new IdentityResolutionJob(ctx, rules, configSha256).run(false, retrain);
+    return new IdentityResolutionJob(ctx, rules, configSha256).run(full, retrain, full);
   }
 }

@@ -52,11 +52,12 @@ public final class IdentityResolutionJob {
   }
 
   /** What a run did; its summary details are its components (snake_case, some renamed) and the rates below. */
-  public record Result(@JsonIgnore boolean skipped, long sourceProfiles, long unifiedProfiles, long largestCluster,
-      long candidatePairs, long matchedPairs, @JsonProperty("cc_iterations") int iterations, long oversizedClusters,
-      long weakLinksCut, @JsonProperty("unified_ids_kept_from_previous_run") long keptIds,
-      @JsonProperty("stage_ms") Map<String, Long> stageMillis, Map<String, Long> lucenePartitionsByExecutor,
-      @JsonProperty("input_fingerprint") String fingerprint,
+  public record Result(@JsonIgnore boolean skipped, String mode, long sourceProfiles, long unifiedProfiles,
+      long largestCluster, long candidatePairs, long matchedPairs, @JsonProperty("cc_iterations") int iterations,
+      long oversizedClusters, long weakLinksCut, @JsonProperty("unified_ids_kept_from_previous_run") long keptIds,
+      long profilesChanged, long profilesDeleted, long clustersTouched, long unitsSearched,
+      Map<String, Long> rowsRewritten, @JsonProperty("stage_ms") Map<String, Long> stageMillis,
+      Map<String, Long> lucenePartitionsByExecutor, @JsonProperty("input_fingerprint") String fingerprint,
       @JsonProperty("match_model") @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, Object> model)
       implements JobResult {
     @Override
@@ -99,7 +100,7 @@ public final class IdentityResolutionJob {
   }
 
   public Result run() {
-    return run(false, false);
+    return run(false, false, false);
   }
 
   /** The trained model this run would use: the saved one when it fits the configuration, else null. */
@@ -115,6 +116,11 @@ public final class IdentityResolutionJob {
     return saved;
   }
 
+  /** The term frequencies saved with the model (null: none, or no model). */
+  Dataset<Row> savedFrequencies(MatchModel model) {
+    return model == null ? null : models.loadFrequencies(ctx.spark(), model);
+  }
+
   /** Learns the match weights on the tenant's current profiles and saves them (identity-resolution train). */
   public MatchModel train() {
     ctx.step("training the match model");
@@ -123,16 +129,26 @@ public final class IdentityResolutionJob {
     Dataset<Row> normalized = engine.normalize(Profiles.build(model)).persist(StorageLevel.MEMORY_AND_DISK());
     MatchModel trained = ModelTrainer.train(ctx.spark(), normalized, normalized.count(), rules, engine.fields());
     models.save(trained);
+    Dataset<Row> frequencies = engine.termFrequencies(normalized);
+    if (frequencies != null) {
+      models.saveFrequencies(frequencies, trained);
+    }
     normalized.unpersist();
     LOG.info("Match model saved to {}", models.location());
     return trained;
   }
 
+  /** As {@link #run(boolean, boolean, boolean)}, a forced run being a complete one. */
+  Result run(boolean force, boolean retrain) {
+    return run(force, retrain, force);
+  }
+
   /**
    * @param force resolve even when the inputs did not change (benchmarks)
    * @param retrain learn the weights again even when a saved model fits
+   * @param full resolve every profile again, not only what changed since the last run
    */
-  Result run(boolean force, boolean retrain) {
+  Result run(boolean force, boolean retrain, boolean full) {
     String link = ctx.tables().unifiedLink();
     MatchModel saved = retrain ? null : savedModel();
     String inputs = fingerprint(saved);
@@ -140,69 +156,201 @@ public final class IdentityResolutionJob {
       Snapshot last = ctx.lake().lastWrite(link);
       if (last != null && inputs.equals(last.summary().get(CommitKeys.INPUTS))) {
         LOG.info("Inputs unchanged since run {} (fingerprint {}): nothing to do", last.summary().get(CommitKeys.RUN_ID), inputs);
-        return new Result(true, 0, 0, 0, 0, 0, 0, 0, 0, 0, Map.of(), Map.of(), inputs, null);
+        return new Result(true, "skipped", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, Map.of(), Map.of(), Map.of(), inputs,
+            null);
       }
+    }
+    ResolutionState previous = full || saved == null && rules.probabilistic() ? null
+        : ResolutionState.read(ctx, state(saved));
+    if (previous == null) {
+      LOG.info("Complete run: every profile is resolved{}", full ? " (asked for)" : "");
     }
     ctx.step("building source profiles");
     DataModel model = new DataModel(ctx.spark(), ctx.tenant(), ctx.tables());
-    Dataset<Row> profiles = Profiles.build(model).persist(StorageLevel.MEMORY_AND_DISK());
-    ctx.step("matching and clustering");
-    ResolutionEngine.Result r = new ResolutionEngine(ctx.spark(), rules).resolve(profiles, saved, Double.NaN);
-    if (r.model() != null && r.model() != saved) {
-      models.save(r.model());
-      LOG.info("Match model trained on {} profiles and saved to {}", r.records(), models.location());
+    Dataset<Row> profiles = Profiles.withContentHash(Profiles.build(model)).persist(StorageLevel.MEMORY_AND_DISK());
+    ctx.step("matching");
+    Dataset<Row> frequencies = saved == null ? null : models.loadFrequencies(ctx.spark(), saved);
+    ResolutionEngine engine = new ResolutionEngine(ctx.spark(), rules);
+    ResolutionEngine.Matching m = engine.match(profiles, saved, Double.NaN,
+        previous == null ? null : new ResolutionEngine.Previous(previous.units(), previous.edges()), frequencies);
+    if (m.model() != null && m.model() != saved) {
+      models.save(m.model());
+      LOG.info("Match model trained on {} profiles and saved to {}", m.records(), models.location());
     }
-    inputs = fingerprint(r.model());
-    Dataset<Row> previous = ctx.lake().exists(link) ? ctx.spark().table(link).select(ResolutionEngine.ID, "unified_id") : null;
-    Dataset<Row> ids = StableIds.assign(r.clusters(), previous).localCheckpoint();
+    if (m.frequencies() != null && (m.model() != saved || frequencies == null)) {
+      models.saveFrequencies(m.frequencies(), m.model());
+    }
+    inputs = fingerprint(m.model());
+    ctx.step("clustering");
+    long t = System.nanoTime();
+    Map<String, String> commit = Map.of(CommitKeys.RUN_ID, ctx.runId(), CommitKeys.JOB, ctx.job());
+    ctx.lake().ensureNamespace(ctx.tables().namespace("unified"));
+    Written w = previous == null ? complete(profiles, m, engine, commit) : incremental(profiles, m, engine, previous, commit);
+    Map<String, Long> stages = new LinkedHashMap<>(m.stageMillis());
+
+    ctx.step("writing the link table");
+    Map<String, String> linkCommit = new LinkedHashMap<>(commit);
+    linkCommit.put(CommitKeys.INPUTS, inputs);
+    linkCommit.put(CommitKeys.RESOLUTION_STATE, state(m.model()) + " " + ResolutionState.snapshots(ctx));
+    Map<String, Long> rows = new LinkedHashMap<>(w.rows());
+    rows.put(TenantTables.UNIFIED_LINK_INDIVIDUAL, w.link().apply(linkCommit));
+    stages.put("clustering", w.clusteringMillis());
+    stages.put("writing", (System.nanoTime() - t) / 1_000_000 - w.clusteringMillis());
+
+    long source = m.records();
+    long unifiedCount = ctx.spark().table(ctx.tables().unifiedIndividual()).count();
+    Row largest = ctx.spark().table(link).groupBy("unified_id").count().agg(functions.max("count")).first();
+    profiles.unpersist();
+    m.release();
+    LOG.info("{} source profiles -> {} unified profiles ({} ids kept from the previous run); {} run: {} profiles changed,"
+        + " {} deleted, {} clusters touched, rows rewritten {}", source, unifiedCount, w.kept(),
+        previous == null ? "complete" : "incremental", w.changed(), w.deleted(), w.touched(), rows);
+    Map<String, Object> modelSummary = null;
+    if (m.model() != null) {
+      modelSummary = new LinkedHashMap<>();
+      modelSummary.put("file", models.location());
+      modelSummary.put("trained_in_this_run", m.model() != saved);
+      modelSummary.put("parameters", m.model().toMap());
+    }
+    return new Result(false, previous == null ? "complete" : "incremental", source, unifiedCount,
+        largest.isNullAt(0) ? 0 : largest.getLong(0), m.candidatePairs(), m.matchedPairs(), w.clustering().iterations(),
+        w.clustering().oversizedClusters(), w.clustering().weakLinksCut(), w.kept(), w.changed(), w.deleted(), w.touched(),
+        m.unitsSearched(), rows, stages, m.lucenePartitionsByExecutor(), inputs, modelSummary);
+  }
+
+  /**
+   * What the writes before the link table did, and the link table's write, left for last: it records the input
+   * fingerprint and the state the next run builds on, so an interrupted run is redone from the last complete one.
+   */
+  private record Written(ResolutionEngine.Clustering clustering, long clusteringMillis, long kept, long changed,
+      long deleted, long touched,
+      Map<String, Long> rows, java.util.function.Function<Map<String, String>, Long> link) {}
+
+  /** Every profile clustered; every unified table replaced. */
+  private Written complete(Dataset<Row> profiles, ResolutionEngine.Matching m, ResolutionEngine engine,
+      Map<String, String> commit) {
+    String link = ctx.tables().unifiedLink();
+    long t = System.nanoTime();
+    ResolutionEngine.Clustering c = engine.cluster(m.normalized().select(ResolutionEngine.ID), m.edges(), m.thresholdWeight());
+    Dataset<Row> previous = ctx.lake().exists(link)
+        ? ctx.spark().table(link).select(ResolutionEngine.ID, "unified_id").localCheckpoint() : null;
+    Dataset<Row> ids = StableIds.assign(c.clusters(), previous).localCheckpoint();
     long kept = previous == null ? 0
         : ids.join(previous.withColumnRenamed("unified_id", "prev"), ResolutionEngine.ID)
             .filter(functions.col("unified_id").equalTo(functions.col("prev"))).count();
-    Dataset<Row> linked = Profiles.newestValues(profiles).join(ids, ResolutionEngine.ID)
+    Dataset<Row> linked = Profiles.newestValues(profiles).join(ids, ResolutionEngine.ID).join(c.components(), ResolutionEngine.ID)
         .persist(StorageLevel.MEMORY_AND_DISK());
-
+    long clusteringMillis = (System.nanoTime() - t) / 1_000_000;
     ctx.step("reconciling unified profiles");
-    ctx.lake().ensureNamespace(ctx.tables().namespace("unified"));
-    Map<String, String> commit = Map.of(CommitKeys.RUN_ID, ctx.runId(), CommitKeys.JOB, ctx.job());
+    Map<String, Long> rows = new LinkedHashMap<>();
+    rows.put(TenantTables.UNIFIED_INDIVIDUAL, replace(TenantTables.UNIFIED_INDIVIDUAL, Reconciler.unify(linked,
+        rules.reconciliation()), commit));
+    rows.put(TenantTables.MATCH_EXPLANATIONS, replace(TenantTables.MATCH_EXPLANATIONS, explanations(m.edges()), commit));
+    rows.put(TenantTables.RESOLUTION_UNITS, replace(TenantTables.RESOLUTION_UNITS, m.units().select("unit"), commit));
+    rows.putAll(contactPoints(linked.select(ResolutionEngine.ID, "unified_id", "source"), commit));
+    long n = linked.count();
+    long components = c.components().select("component_id").distinct().count();
+    return new Written(c, clusteringMillis, kept, n, 0, components, rows, linkCommit -> {
+      replace(TenantTables.UNIFIED_LINK_INDIVIDUAL, linkRows(linked), linkCommit);
+      linked.unpersist();
+      return n;
+    });
+  }
+
+  /**
+   * Only the components (connected groups of the last run) that a changed, added or deleted profile or a changed
+   * matched pair touches are clustered again; only their rows are rewritten. Each clustering step works within a
+   * component, so the result is the complete run's.
+   */
+  private Written incremental(Dataset<Row> profiles, ResolutionEngine.Matching m, ResolutionEngine engine,
+      ResolutionState previous, Map<String, String> commit) {
+    String id = ResolutionEngine.ID;
+    long t = System.nanoTime();
+    Dataset<Row> prev = previous.link();
+    Dataset<Row> current = profiles.select(id, "profile_sha256");
+    Dataset<Row> changed = current.join(prev.select(functions.col(id), functions.col("profile_sha256").as("prev_sha")), id, "left")
+        .filter("prev_sha IS NULL OR prev_sha <> profile_sha256").select(id).localCheckpoint();
+    Dataset<Row> deleted = prev.select(id).join(current, id, "left_anti").localCheckpoint();
+    Dataset<Row> pairs = m.edges().select("a", "b");
+    Dataset<Row> before = previous.edges().select("a", "b");
+    Dataset<Row> pairChanges = pairs.except(before).union(before.except(pairs));
+    Dataset<Row> seeds = changed.union(deleted).union(pairChanges.select(functions.col("a").as(id)))
+        .union(pairChanges.select(functions.col("b").as(id)));
+    Dataset<Row> touched = seeds.join(prev, id).select("component_id").distinct().localCheckpoint();
+    long touchedCount = touched.count();
+    Dataset<Row> nodes = current.join(prev.select(id, "component_id"), id, "left")
+        .join(touched.withColumn("hit", functions.lit(true)), "component_id", "left")
+        .filter("component_id IS NULL OR hit").select(id).localCheckpoint();
+    Dataset<Row> edges = m.edges().join(nodes.withColumnRenamed(id, "a"), "a", "left_semi");
+    ResolutionEngine.Clustering c = engine.cluster(nodes, edges, m.thresholdWeight());
+    Dataset<Row> prevTouched = prev.join(touched, "component_id", "left_semi").localCheckpoint();
+    Dataset<Row> ids = StableIds.assign(c.clusters(), prevTouched.select(id, "unified_id")).localCheckpoint();
+    long kept = prev.join(touched, "component_id", "left_anti").count()
+        + ids.join(prevTouched.select(functions.col(id), functions.col("unified_id").as("prev")), id)
+            .filter(functions.col("unified_id").equalTo(functions.col("prev"))).count();
+    Dataset<Row> linked = Profiles.newestValues(profiles).join(ids, id).join(c.components(), id)
+        .persist(StorageLevel.MEMORY_AND_DISK());
+    long clusteringMillis = (System.nanoTime() - t) / 1_000_000;
+
+    ctx.step("rewriting the touched clusters");
+    Map<String, Long> rows = new LinkedHashMap<>();
     Dataset<Row> unified = Reconciler.unify(linked, rules.reconciliation());
-    replace(TenantTables.UNIFIED_INDIVIDUAL, unified, commit);
-    Dataset<Row> recordIds = linked.select(ResolutionEngine.ID, "unified_id", "source");
-    replace(TenantTables.UNIFIED_CONTACT_POINT_EMAIL, contactPoints(model, StandardModel.CONTACT_POINT_EMAIL, recordIds,
-        Normalizer.EMAIL, functions.col("EmailAddress"), functions.col("EmailAddress").as("email_address"),
-        functions.col("OptInStatus").as("opt_in_status")), commit);
-    replace(TenantTables.UNIFIED_CONTACT_POINT_PHONE, contactPoints(model, StandardModel.CONTACT_POINT_PHONE, recordIds,
-        Normalizer.PHONE, functions.col("PhoneNumber"), functions.col("PhoneNumber").as("phone_number"),
-        functions.col("PhoneType").as("phone_type"), functions.col("OptInStatus").as("opt_in_status")), commit);
-    replace(TenantTables.UNIFIED_CONTACT_POINT_ADDRESS, contactPoints(model, StandardModel.CONTACT_POINT_ADDRESS, recordIds,
-        Normalizer.ADDRESS, functions.concat_ws(" ", functions.col("AddressLine1"), functions.col("AddressLine2"),
-            functions.col("City"), functions.col("PostalCode"), functions.col("Country")),
+    Dataset<Row> goneIds = prevTouched.select("unified_id").distinct().except(ids.select("unified_id"));
+    rows.put(TenantTables.UNIFIED_INDIVIDUAL, merge(TenantTables.UNIFIED_INDIVIDUAL, unified, goneIds, commit, "unified_id"));
+    Dataset<Row> newExplained = explanations(m.edges());
+    Dataset<Row> oldExplained = previous.edges().select(functions.col("a").as("record_id_a"),
+        functions.col("b").as("record_id_b"), functions.col("found_by"));
+    Dataset<Row> upserts = newExplained.join(newExplained.select("record_id_a", "record_id_b", "found_by").except(oldExplained),
+        new String[] {"record_id_a", "record_id_b", "found_by"}, "left_semi");
+    Dataset<Row> gonePairs = before.except(pairs).select(functions.col("a").as("record_id_a"), functions.col("b").as("record_id_b"));
+    rows.put(TenantTables.MATCH_EXPLANATIONS, merge(TenantTables.MATCH_EXPLANATIONS, upserts, gonePairs, commit,
+        "record_id_a", "record_id_b"));
+    rows.put(TenantTables.RESOLUTION_UNITS, replace(TenantTables.RESOLUTION_UNITS, m.units().select("unit"), commit));
+    Dataset<Row> allIds = prev.join(touched, "component_id", "left_anti").select(id, "unified_id")
+        .union(ids.select(id, "unified_id"));
+    rows.putAll(contactPoints(profiles.select(id, "source").join(allIds, id), commit));
+    Dataset<Row> newLinks = linkRows(linked);
+    Dataset<Row> linkUpserts = newLinks.join(newLinks.select(id, "unified_id", "component_id", "profile_sha256")
+        .except(prevTouched.select(id, "unified_id", "component_id", "profile_sha256")), id, "left_semi");
+    long changedCount = changed.count();
+    long deletedCount = deleted.count();
+    return new Written(c, clusteringMillis, kept, changedCount, deletedCount, touchedCount, rows, linkCommit -> {
+      long n = merge(TenantTables.UNIFIED_LINK_INDIVIDUAL, linkUpserts, deleted, linkCommit, id);
+      linked.unpersist();
+      return n;
+    });
+  }
+
+  private static Dataset<Row> linkRows(Dataset<Row> linked) {
+    return linked.select(functions.col(ResolutionEngine.ID), functions.col("unified_id"),
+        functions.col("dso").as("data_source_object_id"), functions.col("individual_id"), functions.col("source"),
+        functions.col("component_id"), functions.col("profile_sha256"));
+  }
+
+  private Dataset<Row> explanations(Dataset<Row> edges) {
+    return edges.select(functions.col("a").as("record_id_a"), functions.col("b").as("record_id_b"), functions.col("rule"),
+        functions.col("scores"), functions.col("levels"), functions.col("found_by"), functions.lit(ctx.runId()).as("run_id"));
+  }
+
+  /** The three unified contact point tables, rebuilt from the DMOs (a join: no matching). */
+  private Map<String, Long> contactPoints(Dataset<Row> recordIds, Map<String, String> commit) {
+    DataModel model = new DataModel(ctx.spark(), ctx.tenant(), ctx.tables());
+    Map<String, Long> rows = new LinkedHashMap<>();
+    rows.put(TenantTables.UNIFIED_CONTACT_POINT_EMAIL, replace(TenantTables.UNIFIED_CONTACT_POINT_EMAIL, contactPoints(model,
+        StandardModel.CONTACT_POINT_EMAIL, recordIds, Normalizer.EMAIL, functions.col("EmailAddress"),
+        functions.col("EmailAddress").as("email_address"), functions.col("OptInStatus").as("opt_in_status")), commit));
+    rows.put(TenantTables.UNIFIED_CONTACT_POINT_PHONE, replace(TenantTables.UNIFIED_CONTACT_POINT_PHONE, contactPoints(model,
+        StandardModel.CONTACT_POINT_PHONE, recordIds, Normalizer.PHONE, functions.col("PhoneNumber"),
+        functions.col("PhoneNumber").as("phone_number"), functions.col("PhoneType").as("phone_type"),
+        functions.col("OptInStatus").as("opt_in_status")), commit));
+    rows.put(TenantTables.UNIFIED_CONTACT_POINT_ADDRESS, replace(TenantTables.UNIFIED_CONTACT_POINT_ADDRESS, contactPoints(model,
+        StandardModel.CONTACT_POINT_ADDRESS, recordIds, Normalizer.ADDRESS, functions.concat_ws(" ",
+            functions.col("AddressLine1"), functions.col("AddressLine2"), functions.col("City"), functions.col("PostalCode"),
+            functions.col("Country")),
         functions.col("AddressLine1").as("address_line1"), functions.col("AddressLine2").as("address_line2"),
         functions.col("City").as("city"), functions.col("StateProvince").as("state_province"),
-        functions.col("PostalCode").as("postal_code"), functions.col("Country").as("country")), commit);
-    replace(TenantTables.MATCH_EXPLANATIONS, r.edges().select(functions.col("a").as("record_id_a"), functions.col("b").as("record_id_b"),
-        functions.col("rule"), functions.col("scores"), functions.col("levels"), functions.lit(ctx.runId()).as("run_id")),
-        commit);
-    Map<String, String> linkCommit = new LinkedHashMap<>(commit);
-    linkCommit.put(CommitKeys.INPUTS, inputs);
-    replace(TenantTables.UNIFIED_LINK_INDIVIDUAL, linked.select(functions.col(ResolutionEngine.ID), functions.col("unified_id"),
-        functions.col("dso").as("data_source_object_id"), functions.col("individual_id"), functions.col("source")), linkCommit);
-
-    long source = r.records();
-    long unifiedCount = ctx.spark().table(ctx.tables().unifiedIndividual()).count();
-    Row largest = linked.groupBy("unified_id").count().agg(functions.max("count")).first();
-    linked.unpersist();
-    profiles.unpersist();
-    LOG.info("{} source profiles -> {} unified profiles ({} ids kept from the previous run)", source, unifiedCount, kept);
-    Map<String, Object> modelSummary = null;
-    if (r.model() != null) {
-      modelSummary = new LinkedHashMap<>();
-      modelSummary.put("file", models.location());
-      modelSummary.put("trained_in_this_run", r.model() != saved);
-      modelSummary.put("parameters", r.model().toMap());
-    }
-    return new Result(false, source, unifiedCount, largest.isNullAt(0) ? 0 : largest.getLong(0), r.candidatePairs(),
-        r.matchedPairs(), r.iterations(), r.oversizedClusters(), r.weakLinksCut(), kept, r.stageMillis(), r.lucenePartitionsByExecutor(),
-        inputs, modelSummary);
+        functions.col("PostalCode").as("postal_code"), functions.col("Country").as("country")), commit));
+    return rows;
   }
 
   /**
@@ -228,12 +376,51 @@ public final class IdentityResolutionJob {
     return cp.select(ordered.toArray(new Column[0]));
   }
 
-  private void replace(String name, Dataset<Row> rows, Map<String, String> commit) {
+  /** Replaces a unified table (merge-on-read, so a later incremental run rewrites only its rows); returns its rows. */
+  private long replace(String name, Dataset<Row> rows, Map<String, String> commit) {
     String table = ctx.tables().unified(name);
     ctx.lake().commitWith(commit, () -> {
-      rows.writeTo(table).using("iceberg").tableProperty("format-version", "2").createOrReplace();
+      rows.writeTo(table).using("iceberg").tableProperty("format-version", "2")
+          .tableProperty("write.merge.mode", "merge-on-read").tableProperty("write.delete.mode", "merge-on-read")
+          .tableProperty("write.update.mode", "merge-on-read").createOrReplace();
       return null;
     });
+    return ctx.spark().table(table).count();
+  }
+
+  /**
+   * Upserts rows and deletes keys in a unified table in one MERGE commit (none when there is nothing to do);
+   * returns the rows upserted and deleted.
+   */
+  private long merge(String name, Dataset<Row> upserts, Dataset<Row> deleteKeys, Map<String, String> commit,
+      String... keys) {
+    String table = ctx.tables().unified(name);
+    Dataset<Row> source = upserts.withColumn("_delete", functions.lit(false))
+        .unionByName(deleteKeys.select(java.util.Arrays.stream(keys).map(functions::col).toArray(Column[]::new))
+            .withColumn("_delete", functions.lit(true)), true)
+        .localCheckpoint();
+    long n = source.count();
+    if (n == 0) {
+      return 0;
+    }
+    String view = "lakecdp_ir_merge_" + name;
+    source.createOrReplaceTempView(view);
+    java.util.List<String> cols = java.util.List.of(upserts.columns());
+    String on = java.util.Arrays.stream(keys).map(k -> "t.`" + k + "` = s.`" + k + "`")
+        .collect(java.util.stream.Collectors.joining(" AND "));
+    String set = cols.stream().map(c -> "`" + c + "` = s.`" + c + "`").collect(java.util.stream.Collectors.joining(", "));
+    String names = cols.stream().map(c -> "`" + c + "`").collect(java.util.stream.Collectors.joining(", "));
+    String values = cols.stream().map(c -> "s.`" + c + "`").collect(java.util.stream.Collectors.joining(", "));
+    ctx.lake().commitWith(commit, () -> ctx.spark().sql("MERGE INTO " + table + " t USING " + view + " s ON " + on
+        + " WHEN MATCHED AND s._delete THEN DELETE WHEN MATCHED THEN UPDATE SET " + set
+        + " WHEN NOT MATCHED AND NOT s._delete THEN INSERT (" + names + ") VALUES (" + values + ")"));
+    ctx.spark().catalog().dropTempView(view);
+    return n;
+  }
+
+  /** What the next run may build on: the configuration and the model (the table snapshots are added by the run). */
+  private String state(MatchModel model) {
+    return "config=" + configSha256 + " model=" + (model == null ? "none" : model.parametersSha256());
   }
 
   /**

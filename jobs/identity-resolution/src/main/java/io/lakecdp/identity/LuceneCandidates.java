@@ -2,16 +2,11 @@ package io.lakecdp.identity;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.stream.Stream;
 import org.apache.lucene.analysis.standard.StandardAnalyzer;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
@@ -30,19 +25,18 @@ import org.apache.lucene.search.Query;
 import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.search.TopDocs;
-import org.apache.lucene.store.FSDirectory;
-import org.apache.spark.SparkFiles;
+import org.apache.lucene.store.ByteBuffersDirectory;
 import org.apache.spark.TaskContext;
 import org.apache.spark.sql.Row;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Candidate retrieval inside one Spark partition: the partition's records are indexed into a Lucene
- * index in an executor-local folder (name tokens, nickname-canonical given names, other values whole),
- * then every record queries it for its top hits: fuzzy terms (one edit) for name tokens, exact terms
- * for everything else; the scoring step applies the rules' own fuzziness. A fuzzy term is expanded
- * once per partition and reused. The index is closed and its folder deleted when the partition is done.
+ * Candidate retrieval inside one Spark partition, block by block: a block's records are indexed into an
+ * in-memory Lucene index (name tokens, nickname-canonical given names, other values whole), then every
+ * record queries it for its top hits: fuzzy terms (one edit) for name tokens, exact terms for everything
+ * else; the scoring step applies the rules' own fuzziness. A fuzzy term is expanded once per block and
+ * reused.
  */
 final class LuceneCandidates {
   private static final Logger LOG = LoggerFactory.getLogger(LuceneCandidates.class);
@@ -71,86 +65,99 @@ final class LuceneCandidates {
   record Fields(boolean[] fuzzy, boolean[] names, boolean[] emails, int width) implements java.io.Serializable {}
 
   /**
+   * Candidate pairs of every retrieval block of the partition, each block on its own: a block of at most
+   * {@code topK + 1} records pairs every two of them; a larger one gets its own Lucene index, which every member
+   * queries for its top hits. What a block yields depends only on its members, not on which other blocks share
+   * the partition, so a block whose members did not change since the last run (its {@link Units#signature}) is
+   * not searched again: its pairs are the last run's.
+   *
    * @param rows {@code record_id} then one normalized value per field (and the term frequencies), then the block key
    * @param scorer decides every candidate pair on the spot, with both records' values at hand
    * @param scored counts the candidate pairs scored
-   * @return decided pairs (see {@link ResolutionEngine#decide}) with {@code a < b}
+   * @param known signatures of the blocks and keys searched by the last run, sorted (empty: search every block)
+   * @return a {@link Units#marker} per block of two or more records, and the decided pairs of each block searched
    */
   static Iterator<Row> matches(Iterator<Row> rows, Fields fields, int topK, PairScorer scorer,
-      org.apache.spark.util.LongAccumulator scored) {
+      org.apache.spark.util.LongAccumulator scored, long[] known) {
     int partition = TaskContext.getPartitionId();
     long start = System.currentTimeMillis();
-    Path dir = null;
-    try {
-      dir = Files.createTempDirectory(Path.of(SparkFiles.getRootDirectory()), "lakecdp-lucene-p" + partition + "-");
-      List<Row> out = new ArrayList<>();
-      int docs;
-      try (FSDirectory directory = FSDirectory.open(dir)) {
-        List<String[]> records = index(directory, rows, fields);
-        docs = records.size();
-        long built = System.currentTimeMillis();
-        long searching;
-        try (DirectoryReader reader = DirectoryReader.open(directory)) {
-          searching = query(reader, records, fields, topK, scorer, scored, out);
-        }
-        LOG.info("partition {}: Lucene index of {} records built in {} ms, {} matched pairs in {} ms ({} ms searching)",
-            partition, docs, built - start, out.size(), System.currentTimeMillis() - built, searching);
-      }
-      return out.iterator();
-    } catch (IOException e) {
-      throw new UncheckedIOException("Lucene candidate retrieval failed in partition " + partition, e);
-    } finally {
-      deleteQuietly(dir);
-    }
-  }
-
-  /** Indexes the partition's records; returns their ids and normalized values, by document number. */
-  private static List<String[]> index(FSDirectory directory, Iterator<Row> rows, Fields fields) throws IOException {
-    boolean[] fuzzy = fields.fuzzy();
-    Set<String> seen = new HashSet<>();
-    List<String[]> records = new ArrayList<>();
+    Map<String, Map<String, String[]>> blocks = new java.util.TreeMap<>();
     while (rows.hasNext()) {
       Row r = rows.next();
-      String id = r.getString(0);
-      if (!seen.add(id)) {
-        continue;
-      }
       String[] record = new String[fields.width() + 1];
-      record[0] = id;
-      for (int f = 1; f <= fields.width(); f++) {
+      for (int f = 0; f <= fields.width(); f++) {
         record[f] = r.getString(f);
       }
-      records.add(record);
+      blocks.computeIfAbsent(r.getString(fields.width() + 1), k -> new java.util.TreeMap<>()).putIfAbsent(record[0], record);
     }
-    // Documents in record-id order: Lucene breaks score ties by document number, so ties go to the smaller id
-    // whatever order the rows arrived in, without a sort field.
-    records.sort(java.util.Comparator.comparing((String[] rec) -> rec[0]));
-    try (IndexWriter writer = new IndexWriter(directory, new IndexWriterConfig(new StandardAnalyzer())
-        .setRAMBufferSizeMB(64).setUseCompoundFile(false)
-        .setMergePolicy(new LogByteSizeMergePolicy()))) {
-      for (String[] record : records) {
-        Document doc = new Document();
-        for (int f = 0; f < fuzzy.length; f++) {
-          String v = record[f + 1];
-          if (v == null) {
-            continue;
-          }
-          for (String token : terms(v, fuzzy[f], fields.names()[f], fields.emails()[f])) {
-            doc.add(new StringField(FIELD_NAMES[f], token, Field.Store.NO));
-          }
+    Units.Decisions decisions = new Units.Decisions(scorer);
+    List<Row> out = new ArrayList<>();
+    int searched = 0;
+    try {
+      for (Map.Entry<String, Map<String, String[]>> block : blocks.entrySet()) {
+        // members in record-id order: Lucene breaks score ties by document number, so ties go to the smaller id
+        List<String[]> members = new ArrayList<>(block.getValue().values());
+        if (members.size() < 2) {
+          continue;
         }
-        writer.addDocument(doc);
+        long unit = Units.signature("b" + block.getKey(), members);
+        boolean fresh = !Units.known(known, unit);
+        out.add(Units.marker(unit, fresh));
+        if (!fresh) {
+          continue;
+        }
+        searched++;
+        if (members.size() <= topK + 1) {
+          for (int x = 0; x < members.size(); x++) {
+            for (int y = x + 1; y < members.size(); y++) {
+              decisions.decide(members.get(x), members.get(y), unit, out);
+            }
+          }
+        } else {
+          search(members, fields, topK, decisions, unit, out);
+        }
       }
-      // One segment, merged in order (log merge policy): a hit's doc number is its record's index.
-      writer.forceMerge(1);
-      writer.commit();
+    } catch (IOException e) {
+      throw new UncheckedIOException("Lucene candidate retrieval failed in partition " + partition, e);
     }
-    return records;
+    scored.add(decisions.scored());
+    LOG.info("partition {}: {} blocks, {} searched, {} pairs scored, {} rows in {} ms", partition, blocks.size(), searched,
+        decisions.scored(), out.size(), System.currentTimeMillis() - start);
+    return out.iterator();
   }
 
-  /** @return milliseconds spent in Lucene searches (the rest is building queries) */
-  private static long query(DirectoryReader reader, List<String[]> records, Fields fields, int topK,
-      PairScorer scorer, org.apache.spark.util.LongAccumulator scored, List<Row> out) throws IOException {
+  /** Indexes one block's members (document number = position) in memory, and lets each query it. */
+  private static void search(List<String[]> records, Fields fields, int topK, Units.Decisions decisions, long unit,
+      List<Row> out) throws IOException {
+    boolean[] fuzzy = fields.fuzzy();
+    try (ByteBuffersDirectory directory = new ByteBuffersDirectory()) {
+      try (IndexWriter writer = new IndexWriter(directory, new IndexWriterConfig(new StandardAnalyzer())
+          .setRAMBufferSizeMB(64).setUseCompoundFile(false).setMergePolicy(new LogByteSizeMergePolicy()))) {
+        for (String[] record : records) {
+          Document doc = new Document();
+          for (int f = 0; f < fuzzy.length; f++) {
+            String v = record[f + 1];
+            if (v == null) {
+              continue;
+            }
+            for (String token : terms(v, fuzzy[f], fields.names()[f], fields.emails()[f])) {
+              doc.add(new StringField(FIELD_NAMES[f], token, Field.Store.NO));
+            }
+          }
+          writer.addDocument(doc);
+        }
+        // One segment, merged in order (log merge policy): a hit's doc number is its record's index.
+        writer.forceMerge(1);
+        writer.commit();
+      }
+      try (DirectoryReader reader = DirectoryReader.open(directory)) {
+        query(reader, records, fields, topK, decisions, unit, out);
+      }
+    }
+  }
+
+  private static void query(DirectoryReader reader, List<String[]> records, Fields fields, int topK,
+      Units.Decisions decisions, long unit, List<Row> out) throws IOException {
     boolean[] fuzzy = fields.fuzzy();
     boolean[] names = fields.names();
     if (reader.maxDoc() != records.size() || reader.leaves().size() != 1) {
@@ -164,16 +171,11 @@ final class LuceneCandidates {
     // terms, and for its common ones only when it has nothing else.
     int commonTerm = Math.max(COMMON_TERM_MIN_DOCS, records.size() / 100);
     // Values repeat (many Johns, many Smiths): each distinct term's clause is built once per
-    // partition (a fuzzy term expanded against the index once) and reused by every record holding it.
+    // block (a fuzzy term expanded against the index once) and reused by every record holding it.
     Map<Term, Query> clauses = new HashMap<>();
     List<Term> common = new ArrayList<>();
-    long searchNanos = 0;
-    long pairs = 0;
-    // A pair found from both sides (a's hits hold b, b's hold a) is scored once.
-    Set<Long> decided = new HashSet<>();
     for (int doc = 0; doc < records.size(); doc++) {
       String[] record = records.get(doc);
-      String id = record[0];
       BooleanQuery.Builder q = new BooleanQuery.Builder();
       int n = 0;
       for (int f = 0; f < fuzzy.length; f++) {
@@ -209,29 +211,15 @@ final class LuceneCandidates {
       if (n == 0) {
         continue;
       }
-      long t = System.nanoTime();
       // top hits by score, ties by document number, which is record-id order
       TopDocs top = searcher.search(q.build(), topK + 1);
-      searchNanos += System.nanoTime() - t;
       for (ScoreDoc hit : top.scoreDocs) {
-        String[] other = records.get(hit.doc);
-        // Ordered by id; a pair found in two blocks is decided twice, identically, and deduplicated with the
-        // matched edges.
-        int cmp = id.compareTo(other[0]);
-        if (cmp == 0 || !decided.add(Math.min(doc, hit.doc) * (long) Integer.MAX_VALUE + Math.max(doc, hit.doc))) {
-          continue;
-        }
-        String[] a = cmp < 0 ? record : other;
-        String[] b = cmp < 0 ? other : record;
-        pairs++;
-        Row edge = ResolutionEngine.decide(scorer, a, b);
-        if (edge != null) {
-          out.add(edge);
+        if (hit.doc != doc) {
+          String[] other = records.get(hit.doc);
+          decisions.decide(hit.doc < doc ? other : record, hit.doc < doc ? record : other, unit, out);
         }
       }
     }
-    scored.add(pairs);
-    return searchNanos / 1_000_000;
   }
 
   /**
@@ -272,18 +260,5 @@ final class LuceneCandidates {
       }
     }
     return out;
-  }
-
-  private static void deleteQuietly(Path dir) {
-    if (dir == null) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(dir)) {
-      for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    } catch (IOException e) {
-      LOG.warn("Could not delete Lucene folder {}: {}", dir, e.getMessage());
-    }
   }
 }

@@ -55,6 +55,15 @@ final class Profiles {
         .join(address, ResolutionEngine.ID, "left");
   }
 
+  /**
+   * The profiles with {@code profile_sha256}: the SHA-256 of each row's values (what an incremental run compares to
+   * find the profiles that changed).
+   */
+  static Dataset<Row> withContentHash(Dataset<Row> profiles) {
+    Column[] all = java.util.Arrays.stream(profiles.columns()).map(c -> functions.col("`" + c + "`")).toArray(Column[]::new);
+    return profiles.withColumn("profile_sha256", functions.sha2(functions.to_json(functions.struct(all)), 256));
+  }
+
   /** {@code <DataSourceObjectId>:<idColumn>} as {@code record_id}: a source record (or its party) across sources. */
   static Column key(String idColumn) {
     return functions.concat_ws(":", functions.col("DataSourceObjectId"), functions.col(idColumn)).as(ResolutionEngine.ID);

@@ -51,14 +51,45 @@ public final class ResolutionEngine {
   }
 
   /**
-   * What a run found. {@code edges}: matched pairs with rule, scores and levels; {@code scored}: those and,
-   * when asked for, the pairs kept below the threshold ({@code matched} false); {@code clusters}: record to
-   * cluster id; {@code weakLinksCut}: single weak links between groups of strongly linked records that were not
-   * followed ({@link WeakLinks}); {@code model}: the weights used (null for rules only).
+   * What a run found. {@code edges}: matched pairs with rule, scores, levels and the units that found them
+   * ({@code found_by}); {@code scored}: those and, when asked for, the pairs kept below the threshold
+   * ({@code matched} false); {@code clusters}: record to cluster id; {@code weakLinksCut}: single weak links between
+   * groups of strongly linked records that were not followed ({@link WeakLinks}); {@code model}: the weights used
+   * (null for rules only).
    */
   public record Result(Dataset<Row> edges, Dataset<Row> scored, Dataset<Row> clusters, long records, long candidatePairs,
       long matchedPairs, int iterations, long oversizedClusters, long weakLinksCut, Map<String, Long> stageMillis,
       Map<String, Long> lucenePartitionsByExecutor, MatchModel model) {}
+
+  /**
+   * What the last run left to build on: the signatures of the units it searched (sorted) and its matched pairs
+   * with {@code found_by}. A unit whose signature is known is not searched again; a pair is kept while one of the
+   * units that found it is unchanged.
+   */
+  public record Previous(long[] units, Dataset<Row> edges) {}
+
+  /**
+   * The matching half of a run: the normalized profiles, the decided pairs ({@code kept}, {@code edges} as in
+   * {@link Result}), the signatures of this run's units ({@code unit}, {@code fresh}: searched in this run), the term
+   * frequencies used ({@code j, value, tf}; null without comparisons that use them).
+   */
+  public record Matching(Dataset<Row> normalized, Dataset<Row> kept, Dataset<Row> edges, Dataset<Row> units,
+      Dataset<Row> frequencies, long records, long candidatePairs, long matchedPairs, long unitsSearched,
+      Map<String, Long> stageMillis, Map<String, Long> lucenePartitionsByExecutor, MatchModel model,
+      double thresholdWeight, List<Dataset<Row>> persisted) {
+    /** Frees what the matching kept in memory (call when the run is done with its datasets). */
+    public void release() {
+      persisted.forEach(Dataset::unpersist);
+    }
+  }
+
+  /**
+   * The clustering half: {@code components}, the connected components of the matched pairs ({@code record_id,
+   * component_id}); {@code clusters}, after weak links are cut and oversized clusters split ({@code record_id,
+   * cluster_id}).
+   */
+  public record Clustering(Dataset<Row> components, Dataset<Row> clusters, int iterations, long oversizedClusters,
+      long weakLinksCut) {}
 
   public Result resolve(Dataset<Row> profiles) {
     return resolve(profiles, null, Double.NaN);
@@ -69,9 +100,32 @@ public final class ResolutionEngine {
    * @param keepProbability also keep unmatched pairs reaching this match probability (NaN: matched only)
    */
   public Result resolve(Dataset<Row> profiles, MatchModel trained, double keepProbability) {
+    Matching m = match(profiles, trained, keepProbability, null, null);
+    long t = System.nanoTime();
+    Clustering c = cluster(m.normalized().select(ID), m.edges(), m.thresholdWeight());
+    Map<String, Long> stages = new LinkedHashMap<>(m.stageMillis());
+    stages.put("clustering", (System.nanoTime() - t) / 1_000_000);
+    return new Result(m.edges(), m.kept(), c.clusters(), m.records(), m.candidatePairs(), m.matchedPairs(), c.iterations(),
+        c.oversizedClusters(), c.weakLinksCut(), stages, m.lucenePartitionsByExecutor(), m.model());
+  }
+
+  /**
+   * Normalizes, trains when needed, and decides the candidate pairs of every unit the last run did not search.
+   *
+   * @param trained weights to use; null trains them on these profiles (configurations with comparisons)
+   * @param keepProbability also keep unmatched pairs reaching this match probability (NaN: matched only)
+   * @param previous what the last run found (null: search every unit)
+   * @param frequencies term frequencies to use ({@code j, value, tf}); null counts them on these profiles
+   */
+  public Matching match(Dataset<Row> profiles, MatchModel trained, double keepProbability, Previous previous,
+      Dataset<Row> frequencies) {
     Map<String, Long> stages = new LinkedHashMap<>();
     long t0 = System.nanoTime();
-    Dataset<Row> normalized = normalize(profiles).persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> base = normalizeFields(profiles).persist(StorageLevel.MEMORY_AND_DISK());
+    List<Comparison> tfComparisons = PairScorer.termFrequencyComparisons(rules);
+    Dataset<Row> tf = tfComparisons.isEmpty() ? null
+        : frequencies != null ? frequencies : termFrequencies(base).localCheckpoint();
+    Dataset<Row> normalized = withTermFrequencies(base, tf).persist(StorageLevel.MEMORY_AND_DISK());
     long records = normalized.count();
     long t1 = System.nanoTime();
     stages.put("normalizing", (t1 - t0) / 1_000_000);
@@ -89,12 +143,32 @@ public final class ResolutionEngine {
     LongAccumulator skippedKeys = spark.sparkContext().longAccumulator("lakecdp.exact-keys-skipped");
     org.apache.spark.util.CollectionAccumulator<String> executors =
         spark.sparkContext().collectionAccumulator("lakecdp.lucene-executors");
-    Dataset<Row> kept = exactMatches(normalized, scorer, scored, skippedKeys)
-        .union(luceneMatches(normalized, records, scorer, scored, executors))
-        .dropDuplicates("a", "b").persist(StorageLevel.MEMORY_AND_DISK());
+    long[] knownUnits = previous == null ? new long[0] : previous.units();
+    org.apache.spark.broadcast.Broadcast<long[]> known =
+        new org.apache.spark.api.java.JavaSparkContext(spark.sparkContext()).broadcast(knownUnits);
+    Dataset<Row> found = exactMatches(normalized, scorer, scored, skippedKeys, known)
+        .union(luceneMatches(normalized, records, scorer, scored, executors, known))
+        .persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> units = found.filter("a IS NULL").select("unit", "fresh").dropDuplicates("unit")
+        .persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> pairs = found.filter("a IS NOT NULL").drop("fresh");
+    if (previous != null) {
+      // The last run's pairs that a unit still unchanged found.
+      Dataset<Row> unchanged = units.filter("NOT fresh").select("unit");
+      Dataset<Row> kept = previous.edges().withColumn("matched", functions.lit(true))
+          .withColumn("unit", functions.explode(functions.col("found_by"))).drop("found_by")
+          .join(unchanged, "unit");
+      pairs = pairs.unionByName(kept);
+    }
+    Dataset<Row> kept = pairs.groupBy("a", "b").agg(functions.first("rule").as("rule"), functions.first("scores").as("scores"),
+            functions.first("levels").as("levels"), functions.first("matched").as("matched"),
+            functions.array_sort(functions.collect_set("unit")).as("found_by"))
+        .persist(StorageLevel.MEMORY_AND_DISK());
     Dataset<Row> edges = Double.isNaN(keepProbability) ? kept : kept.filter("matched").persist(StorageLevel.MEMORY_AND_DISK());
     long matched = edges.count();
     long candidatePairs = scored.value();
+    long searched = units.filter("fresh").count();
+    known.unpersist();
     if (skippedKeys.value() > 0) {
       LOG.warn("{} exact key(s) are shared by more than {} records (placeholders, or keys too common to say much on their"
           + " own); they were not used to find candidates",
@@ -102,20 +176,30 @@ public final class ResolutionEngine {
     }
     long t2 = System.nanoTime();
     stages.put("candidates_and_scoring", (t2 - t1) / 1_000_000);
-    // Which executor JVM built each partition's Lucene index (a retried partition counts once per attempt).
+    // Which executor JVM ran each retrieval partition (a retried partition counts once per attempt).
     Map<String, Long> byExecutor = new java.util.TreeMap<>();
     executors.value().forEach(e -> byExecutor.merge(e, 1L, Long::sum));
-    LOG.info("Lucene indexes built in {} executor(s): partitions per executor {}", byExecutor.size(), byExecutor);
-    LOG.info("{} records, {} candidate pairs scored ({} per record), {} matched a rule, in {} s", records,
-        candidatePairs, String.format("%.1f", records == 0 ? 0.0 : candidatePairs / (double) records), matched,
-        (t2 - t1) / 1_000_000_000);
-    long t3 = t2;
-    ConnectedComponents.Components cc = ConnectedComponents.of(spark, normalized.select(ID), edges.select("a", "b"));
-    Dataset<Row> clusters = cc.labels();
+    LOG.info("Lucene retrieval ran in {} executor(s): partitions per executor {}", byExecutor.size(), byExecutor);
+    LOG.info("{} records, {} units searched ({} known from the last run), {} candidate pairs scored ({} per record),"
+        + " {} matched, in {} s", records, searched, knownUnits.length, candidatePairs,
+        String.format("%.1f", records == 0 ? 0.0 : candidatePairs / (double) records), matched, (t2 - t1) / 1_000_000_000);
+    return new Matching(normalized, kept, edges, units, tf, records, candidatePairs, matched, searched, stages, byExecutor,
+        model, scorer.thresholdWeight(), List.of(base, normalized, found, units, kept, edges));
+  }
+
+  /**
+   * Clusters matched pairs: connected components, then (learned weights) single weak links cut, then clusters over
+   * the size limit split on their strong links. Each step works within a component, so the clusters of a set of
+   * whole components are the same whether the rest of the graph is there or not.
+   */
+  public Clustering cluster(Dataset<Row> nodes, Dataset<Row> edges, double thresholdWeight) {
+    ConnectedComponents.Components cc = ConnectedComponents.of(spark, nodes, edges.select("a", "b"));
+    Dataset<Row> components = cc.labels();
+    Dataset<Row> clusters = components;
     int iterations = cc.iterations();
     long weakLinksCut = 0;
     if (rules.probabilistic()) {
-      WeakLinks.Split split = WeakLinks.apply(spark, normalized.select(ID), edges, scorer.thresholdWeight());
+      WeakLinks.Split split = WeakLinks.apply(spark, nodes, edges, thresholdWeight);
       if (split != null) {
         clusters = split.clusters();
         weakLinksCut = split.cut();
@@ -124,13 +208,12 @@ public final class ResolutionEngine {
     }
     long oversized = 0;
     if (rules.maxClusterSize() > 0) {
-      OverMergeGuard.Guarded guarded = OverMergeGuard.apply(spark, clusters, edges, rules, scorer.thresholdWeight());
+      OverMergeGuard.Guarded guarded = OverMergeGuard.apply(spark, clusters, edges, rules, thresholdWeight);
       clusters = guarded.clusters();
       oversized = guarded.oversized();
     }
-    stages.put("clustering", (System.nanoTime() - t3) / 1_000_000);
-    return new Result(edges, kept, clusters, records, candidatePairs, matched, iterations, oversized, weakLinksCut, stages,
-        byExecutor, model);
+    return new Clustering(components.withColumnRenamed("cluster_id", "component_id"), clusters, iterations, oversized,
+        weakLinksCut);
   }
 
   /** The normalized fields' names, in the order of the engine's columns {@code f0..fn}. */
@@ -144,6 +227,24 @@ public final class ResolutionEngine {
    * with a value that hold this one; null for multiple values). A field the profiles lack is missing everywhere.
    */
   Dataset<Row> normalize(Dataset<Row> profiles) {
+    return normalize(profiles, null);
+  }
+
+  /** As {@link #normalize(Dataset)}, with the given term frequencies ({@code j, value, tf}; null: counted here). */
+  Dataset<Row> normalize(Dataset<Row> profiles, Dataset<Row> frequencies) {
+    Dataset<Row> base = normalizeFields(profiles);
+    if (PairScorer.termFrequencyComparisons(rules).isEmpty()) {
+      return base;
+    }
+    if (frequencies != null) {
+      return withTermFrequencies(base, frequencies);
+    }
+    base = base.persist(StorageLevel.MEMORY_AND_DISK());
+    return withTermFrequencies(base, termFrequencies(base));
+  }
+
+  /** {@code record_id} and the normalized fields {@code f0..fn}, without term frequencies. */
+  private Dataset<Row> normalizeFields(Dataset<Row> profiles) {
     List<Normalizer> normalizers = new ArrayList<>(rules.fields().values());
     StructType schema = new StructType().add(ID, DataTypes.StringType, false);
     for (int i = 0; i < fields.size(); i++) {
@@ -165,25 +266,47 @@ public final class ResolutionEngine {
       cols.add(parts.size() == 1 ? parts.get(0) : functions.concat_ws(COMPOSITE_SEPARATOR, parts.toArray(new Column[0])));
     }
     MapPartitionsFunction<Row, Row> fn = normalizing(normalizers);
-    Dataset<Row> normalized = profiles.select(cols.toArray(new Column[0])).mapPartitions(fn, Encoders.row(schema));
+    return profiles.select(cols.toArray(new Column[0])).mapPartitions(fn, Encoders.row(schema));
+  }
+
+  /**
+   * The term frequency of every single value of each comparison that uses them ({@code j}: its position among
+   * those comparisons; {@code tf}: the share of the records with a value that hold this one, as text).
+   */
+  Dataset<Row> termFrequencies(Dataset<Row> base) {
     List<Comparison> tf = PairScorer.termFrequencyComparisons(rules);
-    if (tf.isEmpty()) {
-      return normalized;
+    Dataset<Row> out = null;
+    for (int j = 0; j < tf.size(); j++) {
+      String f = "f" + fields.indexOf(tf.get(j).fields().get(0));
+      Column single = functions.col(f).isNotNull().and(functions.not(functions.col(f).contains(Comparison.MULTI)));
+      Dataset<Row> counts = base.filter(single).groupBy(f).count()
+          .withColumn("tf_total", functions.sum("count").over(org.apache.spark.sql.expressions.Window.partitionBy()))
+          .select(functions.lit(j).as("j"), functions.col(f).as("value"),
+              functions.col("count").divide(functions.col("tf_total")).cast(DataTypes.StringType).as("tf"));
+      out = out == null ? counts : out.union(counts);
     }
-    normalized = normalized.persist(StorageLevel.MEMORY_AND_DISK());
+    return out;
+  }
+
+  /**
+   * The normalized fields followed by the term frequency of the value of each comparison that uses them as
+   * {@code t0..tk} (null for multiple values, or a value the frequencies lack).
+   */
+  private Dataset<Row> withTermFrequencies(Dataset<Row> base, Dataset<Row> frequencies) {
+    if (frequencies == null) {
+      return base;
+    }
+    List<Comparison> tf = PairScorer.termFrequencyComparisons(rules);
     List<Column> out = new ArrayList<>();
     out.add(functions.col(ID));
     for (int i = 0; i < fields.size(); i++) {
       out.add(functions.col("f" + i));
     }
-    Dataset<Row> withTf = normalized;
+    Dataset<Row> withTf = base;
     for (int j = 0; j < tf.size(); j++) {
       String f = "f" + fields.indexOf(tf.get(j).fields().get(0));
-      Column single = functions.col(f).isNotNull().and(functions.not(functions.col(f).contains(Comparison.MULTI)));
-      Dataset<Row> counts = normalized.filter(single).groupBy(f).count()
-          .withColumn("tf_total", functions.sum("count").over(org.apache.spark.sql.expressions.Window.partitionBy()))
-          .select(functions.col(f).as("tf_value" + j),
-              functions.col("count").divide(functions.col("tf_total")).cast(DataTypes.StringType).as("t" + j));
+      Dataset<Row> counts = frequencies.filter(functions.col("j").equalTo(j))
+          .select(functions.col("value").as("tf_value" + j), functions.col("tf").as("t" + j));
       withTf = withTf.join(counts, withTf.col(f).equalTo(counts.col("tf_value" + j)), "left");
       out.add(functions.col("t" + j));
     }
@@ -196,7 +319,7 @@ public final class ResolutionEngine {
    * identifier comparisons. Keys shared by more than maxExactGroup records are skipped and logged.
    */
   private Dataset<Row> exactMatches(Dataset<Row> normalized, PairScorer scorer, LongAccumulator scored,
-      LongAccumulator skipped) {
+      LongAccumulator skipped, org.apache.spark.broadcast.Broadcast<long[]> known) {
     List<int[]> ruleKeys = new ArrayList<>();
     for (MatchRule rule : rules.rules()) {
       if (rule.forbids()) {
@@ -210,7 +333,7 @@ public final class ResolutionEngine {
     }
     int[] valueKeys = rules.exactKeyFields().stream().mapToInt(fields::indexOf).toArray();
     if (ruleKeys.isEmpty() && valueKeys.length == 0) {
-      return spark.createDataFrame(List.of(), EDGE_SCHEMA);
+      return spark.createDataFrame(List.of(), Units.SCHEMA);
     }
     StructType keyedSchema = new StructType().add("k", DataTypes.StringType)
         .add("v", DataTypes.createArrayType(DataTypes.StringType));
@@ -258,41 +381,47 @@ public final class ResolutionEngine {
         .groupBy("k").agg(functions.collect_list("v").as("members"));
     MapPartitionsFunction<Row, Row> fn = it -> {
       List<Row> out = new ArrayList<>();
-      long pairs = 0;
+      Units.Decisions decisions = new Units.Decisions(scorer);
+      long[] seen = known.value();
       while (it.hasNext()) {
-        List<scala.collection.Seq<String>> members = it.next().getList(0);
-        if (members.size() > maxGroup) {
+        Row group = it.next();
+        List<scala.collection.Seq<String>> list = group.getList(1);
+        if (list.size() > maxGroup) {
           skipped.add(1);
           continue;
         }
-        for (int x = 0; x < members.size(); x++) {
-          String[] a = values(members.get(x));
-          for (int y = x + 1; y < members.size(); y++) {
-            String[] b = values(members.get(y));
-            int cmp = a[0].compareTo(b[0]);
-            if (cmp == 0) {
-              continue;
-            }
-            pairs++;
-            Row edge = cmp < 0 ? decide(scorer, a, b) : decide(scorer, b, a);
-            if (edge != null) {
-              out.add(edge);
+        java.util.TreeMap<String, String[]> byId = new java.util.TreeMap<>();
+        for (scala.collection.Seq<String> m : list) {
+          String[] v = values(m);
+          byId.putIfAbsent(v[0], v);
+        }
+        if (byId.size() < 2) {
+          continue;
+        }
+        List<String[]> members = new ArrayList<>(byId.values());
+        long unit = Units.signature("x" + group.getString(0), members);
+        boolean fresh = !Units.known(seen, unit);
+        out.add(Units.marker(unit, fresh));
+        if (fresh) {
+          for (int x = 0; x < members.size(); x++) {
+            for (int y = x + 1; y < members.size(); y++) {
+              decisions.decide(members.get(x), members.get(y), unit, out);
             }
           }
         }
       }
-      scored.add(pairs);
+      scored.add(decisions.scored());
       return out.iterator();
     };
-    return groups.select("members").mapPartitions(fn, Encoders.row(EDGE_SCHEMA));
+    return groups.select("k", "members").mapPartitions(fn, Encoders.row(Units.SCHEMA));
   }
 
-  /** Matched pairs found by per-partition Lucene retrieval over records sharing a phonetic block. */
+  /** Matched pairs found by Lucene retrieval within each block of records sharing a phonetic code or birth date. */
   private Dataset<Row> luceneMatches(Dataset<Row> normalized, long rows, PairScorer scorer, LongAccumulator scored,
-      org.apache.spark.util.CollectionAccumulator<String> executors) {
+      org.apache.spark.util.CollectionAccumulator<String> executors, org.apache.spark.broadcast.Broadcast<long[]> known) {
     List<String> fuzzyFields = rules.fuzzyFields();
     if (fuzzyFields.isEmpty()) {
-      return spark.createDataFrame(List.of(), EDGE_SCHEMA);
+      return spark.createDataFrame(List.of(), Units.SCHEMA);
     }
     boolean[] fuzzy = new boolean[fields.size()];
     boolean[] names = new boolean[fields.size()];
@@ -332,8 +461,8 @@ public final class ResolutionEngine {
         .mapPartitions((MapPartitionsFunction<Row, Row>) it -> {
           executors.add(org.apache.spark.SparkEnv.get().executorId());
           return LuceneCandidates.matches(it, new LuceneCandidates.Fields(fuzzy, names, emails, width), topK, scorer,
-              scored);
-        }, Encoders.row(EDGE_SCHEMA));
+              scored, known.value());
+        }, Encoders.row(Units.SCHEMA));
   }
 
   /** A block holding more than maxBlockSize records is split by the first letter of every other fuzzy field. */
