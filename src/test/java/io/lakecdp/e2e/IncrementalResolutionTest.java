@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.lakecdp.common.job.Json;
 import io.lakecdp.common.testing.IcebergTables;
 import io.lakecdp.common.testing.JobRun;
+import io.lakecdp.common.testing.TestSpark;
 import io.lakecdp.demo.DemoDataGenerator;
 import io.lakecdp.dlowrite.DloWriteCommand;
 import java.nio.file.Files;
@@ -45,7 +46,8 @@ class IncrementalResolutionTest {
   void incrementalRunsEqualCompleteRuns() throws Exception {
     Path conf = dir.resolve("conf");
     Path landing = dir.resolve("landing");
-    Path warehouse = dir.resolve("warehouse");
+    // The test JVM's shared Spark session (ingest runs in it) has its catalog there: the jobs in their own JVMs too.
+    Path warehouse = TestSpark.warehouse();
     new DemoDataGenerator(7, 0.0).generate(400, landing, 100_000);
     DemoTenant.install(conf, TENANT, warehouse, landing);
     ingest(conf);

@@ -376,13 +376,21 @@ public final class IdentityResolutionJob {
     return cp.select(ordered.toArray(new Column[0]));
   }
 
-  /** Replaces a unified table (merge-on-read, so a later incremental run rewrites only its rows); returns its rows. */
+  /**
+   * Replaces a unified table; returns its rows. A table without map columns is merge-on-read, so a later incremental
+   * run writes delete files and new rows rather than whole files. One with map columns (match_explanations) stays
+   * copy-on-write: Iceberg 1.10's compaction cannot read position deletes of such a table ("Invalid partition field
+   * parent: map").
+   */
   private long replace(String name, Dataset<Row> rows, Map<String, String> commit) {
     String table = ctx.tables().unified(name);
+    boolean maps = java.util.Arrays.stream(rows.schema().fields())
+        .anyMatch(f -> f.dataType() instanceof org.apache.spark.sql.types.MapType);
+    String mode = maps ? "copy-on-write" : "merge-on-read";
     ctx.lake().commitWith(commit, () -> {
       rows.writeTo(table).using("iceberg").tableProperty("format-version", "2")
-          .tableProperty("write.merge.mode", "merge-on-read").tableProperty("write.delete.mode", "merge-on-read")
-          .tableProperty("write.update.mode", "merge-on-read").createOrReplace();
+          .tableProperty("write.merge.mode", mode).tableProperty("write.delete.mode", mode)
+          .tableProperty("write.update.mode", mode).createOrReplace();
       return null;
     });
     return ctx.spark().table(table).count();
