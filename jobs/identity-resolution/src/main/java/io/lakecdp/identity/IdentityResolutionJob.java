@@ -273,7 +273,8 @@ public final class IdentityResolutionJob {
     Dataset<Row> deleted = prev.select(id).join(current, id, "left_anti").localCheckpoint();
     Dataset<Row> pairs = m.edges().select("a", "b");
     Dataset<Row> before = previous.edges().select("a", "b");
-    Dataset<Row> pairChanges = pairs.except(before).union(before.except(pairs));
+    Dataset<Row> gone = before.except(pairs).localCheckpoint();
+    Dataset<Row> pairChanges = pairs.except(before).union(gone);
     Dataset<Row> seeds = changed.union(deleted).union(pairChanges.select(functions.col("a").as(id)))
         .union(pairChanges.select(functions.col("b").as(id)));
     Dataset<Row> touched = seeds.join(prev, id).select("component_id").distinct().localCheckpoint();
@@ -302,7 +303,7 @@ public final class IdentityResolutionJob {
         functions.col("b").as("record_id_b"), functions.col("found_by"));
     Dataset<Row> upserts = newExplained.join(newExplained.select("record_id_a", "record_id_b", "found_by").except(oldExplained),
         new String[] {"record_id_a", "record_id_b", "found_by"}, "left_semi");
-    Dataset<Row> gonePairs = before.except(pairs).select(functions.col("a").as("record_id_a"), functions.col("b").as("record_id_b"));
+    Dataset<Row> gonePairs = gone.select(functions.col("a").as("record_id_a"), functions.col("b").as("record_id_b"));
     rows.put(TenantTables.MATCH_EXPLANATIONS, merge(TenantTables.MATCH_EXPLANATIONS, upserts, gonePairs, commit,
         "record_id_a", "record_id_b"));
     rows.put(TenantTables.RESOLUTION_UNITS, replace(TenantTables.RESOLUTION_UNITS, m.units().select("unit"), commit));

@@ -108,11 +108,7 @@ final class LuceneCandidates {
         }
         searched++;
         if (members.size() <= topK + 1) {
-          for (int x = 0; x < members.size(); x++) {
-            for (int y = x + 1; y < members.size(); y++) {
-              decisions.decide(members.get(x), members.get(y), unit, out);
-            }
-          }
+          decisions.allPairs(members, unit, out);
         } else {
           search(members, fields, topK, decisions, unit, out);
         }

@@ -403,11 +403,7 @@ public final class ResolutionEngine {
         boolean fresh = !Units.known(seen, unit);
         out.add(Units.marker(unit, fresh));
         if (fresh) {
-          for (int x = 0; x < members.size(); x++) {
-            for (int y = x + 1; y < members.size(); y++) {
-              decisions.decide(members.get(x), members.get(y), unit, out);
-            }
-          }
+          decisions.allPairs(members, unit, out);
         }
       }
       scored.add(decisions.scored());

@@ -107,6 +107,15 @@ final class Units {
       }
     }
 
+    /** Decides every two of the members (a small block, an exact-key group). */
+    void allPairs(List<String[]> members, long unit, List<Row> out) {
+      for (int x = 0; x < members.size(); x++) {
+        for (int y = x + 1; y < members.size(); y++) {
+          decide(members.get(x), members.get(y), unit, out);
+        }
+      }
+    }
+
     long scored() {
       return scored;
     }
