@@ -4,6 +4,7 @@ import io.lakecdp.common.config.ConfigException;
 import io.lakecdp.common.config.EnvConfig;
 import io.lakecdp.common.config.TenantConfig;
 import io.lakecdp.common.model.ModelViews;
+import io.lakecdp.common.spark.CheckpointDirs;
 import io.lakecdp.common.spark.JobTelemetry;
 import io.lakecdp.common.spark.SparkSessions;
 import java.io.PrintWriter;
@@ -14,6 +15,7 @@ import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -112,6 +114,7 @@ public abstract class JobCommand implements Callable<Integer> {
     SparkSession spark = session(envConfig);
     JobTelemetry telemetry = JobTelemetry.attach(spark);
     JobContext ctx = new JobContext(jobName(), id, envConfig, tenantConfig, spark);
+    Optional<String> checkpoints = CheckpointDirs.ensure(spark.sparkContext(), envConfig);
     JobResult result = null;
     String status = "succeeded";
     int code = ExitCodes.OK;
@@ -140,6 +143,7 @@ public abstract class JobCommand implements Callable<Integer> {
       spec.commandLine().getErr().println("ERROR " + jobName() + " failed: " + error);
     } finally {
       spark.sparkContext().clearJobGroup();
+      CheckpointDirs.drop(spark.sparkContext(), checkpoints);
     }
     if (code == ExitCodes.OK && refreshesModelViews()) {
       try {

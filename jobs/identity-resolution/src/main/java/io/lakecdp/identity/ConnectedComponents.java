@@ -30,15 +30,15 @@ public final class ConnectedComponents {
     String id = ResolutionEngine.ID;
     Dataset<Row> both = edges.select(functions.col("a").as("src"), functions.col("b").as("dst"))
         .union(edges.select(functions.col("b").as("src"), functions.col("a").as("dst")))
-        .localCheckpoint();
-    Dataset<Row> labels = nodes.select(functions.col(id), functions.col(id).as("cluster_id")).localCheckpoint();
+        .transform(Materialized::of);
+    Dataset<Row> labels = nodes.select(functions.col(id), functions.col(id).as("cluster_id")).transform(Materialized::of);
     int iteration = 0;
     while (true) {
       iteration++;
       Dataset<Row> proposals = both.join(labels, both.col("src").equalTo(labels.col(id)))
           .select(functions.col("dst").as(id), functions.col("cluster_id"));
       Dataset<Row> next = labels.union(proposals).groupBy(id).agg(functions.min("cluster_id").as("cluster_id"))
-          .localCheckpoint();
+          .transform(Materialized::of);
       long changed = next.join(labels.withColumnRenamed("cluster_id", "old"), id)
           .filter(functions.col("cluster_id").notEqual(functions.col("old"))).count();
       labels = next;

@@ -233,8 +233,8 @@ public final class IdentityResolutionJob {
     long t = System.nanoTime();
     ResolutionEngine.Clustering c = engine.cluster(m.normalized().select(ResolutionEngine.ID), m.edges(), m.thresholdWeight());
     Dataset<Row> previous = ctx.lake().exists(link)
-        ? ctx.spark().table(link).select(ResolutionEngine.ID, "unified_id").localCheckpoint() : null;
-    Dataset<Row> ids = StableIds.assign(c.clusters(), previous).localCheckpoint();
+        ? ctx.spark().table(link).select(ResolutionEngine.ID, "unified_id").transform(Materialized::of) : null;
+    Dataset<Row> ids = StableIds.assign(c.clusters(), previous).transform(Materialized::of);
     long kept = previous == null ? 0
         : ids.join(previous.withColumnRenamed("unified_id", "prev"), ResolutionEngine.ID)
             .filter(functions.col("unified_id").equalTo(functions.col("prev"))).count();
@@ -269,23 +269,23 @@ public final class IdentityResolutionJob {
     Dataset<Row> prev = previous.link();
     Dataset<Row> current = profiles.select(id, "profile_sha256");
     Dataset<Row> changed = current.join(prev.select(functions.col(id), functions.col("profile_sha256").as("prev_sha")), id, "left")
-        .filter("prev_sha IS NULL OR prev_sha <> profile_sha256").select(id).localCheckpoint();
-    Dataset<Row> deleted = prev.select(id).join(current, id, "left_anti").localCheckpoint();
+        .filter("prev_sha IS NULL OR prev_sha <> profile_sha256").select(id).transform(Materialized::of);
+    Dataset<Row> deleted = prev.select(id).join(current, id, "left_anti").transform(Materialized::of);
     Dataset<Row> pairs = m.edges().select("a", "b");
     Dataset<Row> before = previous.edges().select("a", "b");
-    Dataset<Row> gone = before.except(pairs).localCheckpoint();
+    Dataset<Row> gone = before.except(pairs).transform(Materialized::of);
     Dataset<Row> pairChanges = pairs.except(before).union(gone);
     Dataset<Row> seeds = changed.union(deleted).union(pairChanges.select(functions.col("a").as(id)))
         .union(pairChanges.select(functions.col("b").as(id)));
-    Dataset<Row> touched = seeds.join(prev, id).select("component_id").distinct().localCheckpoint();
+    Dataset<Row> touched = seeds.join(prev, id).select("component_id").distinct().transform(Materialized::of);
     long touchedCount = touched.count();
     Dataset<Row> nodes = current.join(prev.select(id, "component_id"), id, "left")
         .join(touched.withColumn("hit", functions.lit(true)), "component_id", "left")
-        .filter("component_id IS NULL OR hit").select(id).localCheckpoint();
+        .filter("component_id IS NULL OR hit").select(id).transform(Materialized::of);
     Dataset<Row> edges = m.edges().join(nodes.withColumnRenamed(id, "a"), "a", "left_semi");
     ResolutionEngine.Clustering c = engine.cluster(nodes, edges, m.thresholdWeight());
-    Dataset<Row> prevTouched = prev.join(touched, "component_id", "left_semi").localCheckpoint();
-    Dataset<Row> ids = StableIds.assign(c.clusters(), prevTouched.select(id, "unified_id")).localCheckpoint();
+    Dataset<Row> prevTouched = prev.join(touched, "component_id", "left_semi").transform(Materialized::of);
+    Dataset<Row> ids = StableIds.assign(c.clusters(), prevTouched.select(id, "unified_id")).transform(Materialized::of);
     long kept = prev.join(touched, "component_id", "left_anti").count()
         + ids.join(prevTouched.select(functions.col(id), functions.col("unified_id").as("prev")), id)
             .filter(functions.col("unified_id").equalTo(functions.col("prev"))).count();
@@ -407,7 +407,7 @@ public final class IdentityResolutionJob {
     Dataset<Row> source = upserts.withColumn("_delete", functions.lit(false))
         .unionByName(deleteKeys.select(java.util.Arrays.stream(keys).map(functions::col).toArray(Column[]::new))
             .withColumn("_delete", functions.lit(true)), true)
-        .localCheckpoint();
+        .transform(Materialized::of);
     long n = source.count();
     if (n == 0) {
       return 0;

@@ -124,7 +124,7 @@ public final class ResolutionEngine {
     Dataset<Row> base = normalizeFields(profiles).persist(StorageLevel.MEMORY_AND_DISK());
     List<Comparison> tfComparisons = PairScorer.termFrequencyComparisons(rules);
     Dataset<Row> tf = tfComparisons.isEmpty() ? null
-        : frequencies != null ? frequencies : termFrequencies(base).localCheckpoint();
+        : frequencies != null ? frequencies : termFrequencies(base).transform(Materialized::of);
     Dataset<Row> normalized = withTermFrequencies(base, tf).persist(StorageLevel.MEMORY_AND_DISK());
     long records = normalized.count();
     long t1 = System.nanoTime();

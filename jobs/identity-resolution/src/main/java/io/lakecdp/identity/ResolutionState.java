@@ -65,10 +65,10 @@ record ResolutionState(Dataset<Row> link, Dataset<Row> edges, long[] units) {
     }
     Dataset<Row> edges = ctx.spark().table(ctx.tables().matchExplanations()).select(functions.col("record_id_a").as("a"),
         functions.col("record_id_b").as("b"), functions.col("rule"), functions.col("scores"), functions.col("levels"),
-        functions.col("found_by")).localCheckpoint();
+        functions.col("found_by")).transform(Materialized::of);
     long[] units = ctx.spark().table(ctx.tables().unified(TenantTables.RESOLUTION_UNITS)).select("unit")
         .as(Encoders.LONG()).collectAsList().stream().mapToLong(Long::longValue).sorted().toArray();
-    Dataset<Row> held = linkRows.select(ResolutionEngine.ID, "unified_id", "component_id", "profile_sha256").localCheckpoint();
+    Dataset<Row> held = linkRows.select(ResolutionEngine.ID, "unified_id", "component_id", "profile_sha256").transform(Materialized::of);
     LOG.info("Incremental run over the state of run {}: {} units known", last.summary().get(CommitKeys.RUN_ID), units.length);
     return new ResolutionState(held, edges, units);
   }

@@ -29,7 +29,7 @@ final class WeakLinks {
   static Split apply(SparkSession spark, Dataset<Row> nodes, Dataset<Row> edges, double thresholdWeight) {
     Column strong = functions.col("rule").notEqual(PairScorer.BY_WEIGHT)
         .or(functions.col("scores").getItem("match_weight").geq(thresholdWeight + MARGIN));
-    Dataset<Row> weak = edges.filter(functions.not(strong)).select("a", "b").localCheckpoint();
+    Dataset<Row> weak = edges.filter(functions.not(strong)).select("a", "b").transform(Materialized::of);
     if (weak.isEmpty()) {
       return null;
     }
@@ -44,7 +44,7 @@ final class WeakLinks {
         .join(sizes.withColumnRenamed("cluster_id", "lo").withColumnRenamed("count", "n_lo"), "lo")
         .join(sizes.withColumnRenamed("cluster_id", "hi").withColumnRenamed("count", "n_hi"), "hi")
         .filter("n_lo >= 2 AND n_hi >= 2").select("lo", "hi");
-    Dataset<Row> cutLinks = between.join(single, new String[] {"lo", "hi"}).select("a", "b").localCheckpoint();
+    Dataset<Row> cutLinks = between.join(single, new String[] {"lo", "hi"}).select("a", "b").transform(Materialized::of);
     long cut = cutLinks.count();
     if (cut == 0) {
       return null;
