@@ -17,6 +17,11 @@ public final class StandardModel {
   public static final String CONTACT_POINT_EMAIL = "ContactPointEmail";
   public static final String CONTACT_POINT_PHONE = "ContactPointPhone";
   public static final String CONTACT_POINT_ADDRESS = "ContactPointAddress";
+  /**
+   * Identifiers a party holds in some system (a loyalty number, a customer number of another source, a national id):
+   * identity resolution compares each {@code PartyIdentificationType} as a profile field of its own.
+   */
+  public static final String PARTY_IDENTIFICATION = "PartyIdentification";
   public static final String SALES_ORDER = "SalesOrder";
   public static final String SALES_ORDER_PRODUCT = "SalesOrderProduct";
   public static final String EMAIL_ENGAGEMENT = "EmailEngagement";
@@ -44,6 +49,7 @@ public final class StandardModel {
       ContactPointEmail profile: Id PartyId EmailAddress IsPrimary:boolean OptInStatus LastModifiedDate:timestamp
       ContactPointPhone profile: Id PartyId PhoneNumber PhoneType IsPrimary:boolean OptInStatus LastModifiedDate:timestamp
       ContactPointAddress profile: Id PartyId AddressLine1 AddressLine2 City StateProvince PostalCode Country LastModifiedDate:timestamp
+      PartyIdentification profile: Id PartyId IdentificationNumber PartyIdentificationType IdentificationName LastModifiedDate:timestamp
       SalesOrder engagement: Id PartyId OrderDate:timestamp OrderStatus TotalAmount:double CurrencyCode SalesChannel LastModifiedDate:timestamp
       SalesOrderProduct engagement: Id SalesOrderId ProductSku ProductName Quantity:double UnitPrice:double LineAmount:double
       EmailEngagement engagement: Id PartyId EmailAddress EngagementType EngagementDateTime:timestamp CampaignId

@@ -59,13 +59,18 @@ public class IdentityResolutionCommand extends JobCommand {
       throw new UncheckedIOException(e);
     }
     if (!rules.probabilistic()) {
-      // Rules-only configurations name the standard profile fields; comparisons may name any field (custom DMO
-      // fields too): one the profiles lack is missing everywhere, with a warning.
+      // Rules-only configurations name the profile fields the tenant's model can have: the standard ones, custom
+      // fields of its Individual DMO and, when it maps party identifiers, their types. Comparisons may name any
+      // field: one the profiles lack is missing everywhere, with a warning.
+      java.util.Set<String> known = Profiles.fieldsOf(tenant);
+      boolean identifiers = tenant.mappings().stream()
+          .anyMatch(m -> m.dmo().equals(io.lakecdp.common.model.StandardModel.PARTY_IDENTIFICATION));
       for (String field : rules.fields().keySet()) {
         for (String column : RuleSet.columnsOf(field)) {
-          if (!Profiles.COLUMNS.contains(column)) {
+          if (!known.contains(column) && !identifiers) {
             throw new ConfigException(file.toString(), "rules", "unknown profile field '" + column
-                + "' (profile fields: " + String.join(", ", Profiles.COLUMNS) + ")");
+                + "' (profile fields: " + String.join(", ", known) + "; the tenant maps nothing onto "
+                + "PartyIdentification, whose identification types would be fields too)");
           }
         }
       }

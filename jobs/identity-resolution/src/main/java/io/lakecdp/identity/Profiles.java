@@ -17,6 +17,11 @@ import org.apache.spark.sql.functions;
  * {@link Comparison#MULTI} (the i-th address, city and postal code belong together). {@code record_id} is
  * {@code <DataSourceObjectId>:<Id>}, unique across sources. Configurations name these columns; fields of
  * the Individual DMO beyond the standard ones (custom fields) are there too, in snake_case.
+ *
+ * <p>Party identifiers (the PartyIdentification DMO) become one column per identification type, in snake_case
+ * ({@code Loyalty Number} and {@code LoyaltyNumber} are {@code loyalty_number}; a row without a type is named by its
+ * {@code IdentificationName}), holding every number of that type the party has, newest first. A type whose column
+ * the Individual already has adds its numbers to that column's values.
  */
 final class Profiles {
   static final List<String> COLUMNS = List.of("first_name", "last_name", "middle_name", "salutation", "suffix",
@@ -30,7 +35,26 @@ final class Profiles {
       "Salutation", "Suffix", "BirthDate", "Gender", "PreferredLanguage", "CreatedDate", "LastModifiedDate",
       "DataSourceObjectId", "DataSourceId");
 
+  /** Columns a party identification type may not become. */
+  private static final Set<String> INTERNAL = Set.of(ResolutionEngine.ID, "dso", "individual_id", "source",
+      "last_modified", "profile_sha256", "component_id", "unified_id");
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Profiles.class);
+
   private Profiles() {}
+
+  /** The fields a tenant's profiles have whatever its data: the standard ones and its Individual's custom fields. */
+  static Set<String> fieldsOf(io.lakecdp.common.config.TenantConfig tenant) {
+    Set<String> out = new java.util.LinkedHashSet<>(COLUMNS);
+    io.lakecdp.common.model.DmoDefinition individual = tenant.dmos().get(StandardModel.INDIVIDUAL);
+    if (individual != null) {
+      for (String f : individual.fields().keySet()) {
+        if (!STANDARD_INDIVIDUAL.contains(f) && !f.startsWith("_")) {
+          out.add(snake(f));
+        }
+      }
+    }
+    return out;
+  }
 
   static Dataset<Row> build(DataModel model) {
     Dataset<Row> dmo = model.dmo(StandardModel.INDIVIDUAL);
@@ -47,6 +71,7 @@ final class Profiles {
       }
     }
     Dataset<Row> individuals = dmo.select(cols.toArray(new Column[0]));
+    individuals = withIdentifiers(individuals, model.dmo(StandardModel.PARTY_IDENTIFICATION));
     Dataset<Row> email = all(model.dmo(StandardModel.CONTACT_POINT_EMAIL), "EmailAddress", "email");
     Dataset<Row> phone = all(model.dmo(StandardModel.CONTACT_POINT_PHONE), "PhoneNumber", "phone");
     Dataset<Row> address = all(model.dmo(StandardModel.CONTACT_POINT_ADDRESS), "PostalCode", "postal_code",
@@ -101,6 +126,61 @@ final class Profiles {
       out.add(functions.expr("array_join(transform(vs, x -> x." + c + "), '" + Comparison.MULTI + "')").as(c));
     }
     return grouped.select(out.toArray(new Column[0]));
+  }
+
+  /**
+   * The individuals with a column per party identification type (see the class comment). The types are read first
+   * (a small distinct query), so that each becomes a named column.
+   */
+  static Dataset<Row> withIdentifiers(Dataset<Row> individuals, Dataset<Row> identifiers) {
+    Column kind = functions.lower(functions.regexp_replace(functions.regexp_replace(functions.regexp_replace(
+        functions.trim(functions.coalesce(functions.col("PartyIdentificationType"), functions.col("IdentificationName"))),
+        "([a-z0-9])([A-Z])", "$1_$2"), "[^A-Za-z0-9]+", "_"), "^_+|_+$", ""));
+    Dataset<Row> ids = identifiers.filter(functions.trim(functions.col("IdentificationNumber")).notEqual(""))
+        .select(key("PartyId"), kind.as("kind"), functions.struct(
+            functions.coalesce(functions.col("LastModifiedDate").cast("long"), functions.lit(Long.MIN_VALUE)).as("t"),
+            functions.col("Id").cast("string").as("id"),
+            functions.trim(functions.col("IdentificationNumber")).as("n")).as("v"))
+        .filter(functions.col("kind").isNotNull().and(functions.col("kind").notEqual("")));
+    List<String> kinds = new ArrayList<>();
+    for (Row r : ids.select("kind").distinct().orderBy("kind").collectAsList()) {
+      String k = r.getString(0);
+      if (INTERNAL.contains(k)) {
+        LOG.warn("party identification type '{}' is named like an internal column of identity resolution; "
+            + "its identifiers are not compared (give it another PartyIdentificationType)", k);
+      } else {
+        kinds.add(k);
+      }
+    }
+    if (kinds.isEmpty()) {
+      return individuals;
+    }
+    LOG.info("party identifiers: {} type(s) compared as profile fields: {}", kinds.size(), kinds);
+    Dataset<Row> perKind = ids.filter(functions.col("kind").isin(kinds.toArray()))
+        .groupBy(functions.col(ResolutionEngine.ID), functions.col("kind"))
+        .agg(functions.slice(functions.sort_array(functions.collect_list("v"), false), 1, MAX_VALUES).as("vs"))
+        .select(functions.col(ResolutionEngine.ID), functions.col("kind"),
+            functions.expr("array_join(array_distinct(transform(vs, x -> x.n)), '" + Comparison.MULTI + "')").as("n"));
+    Dataset<Row> wide = perKind.groupBy(ResolutionEngine.ID).pivot("kind", new ArrayList<>(kinds))
+        .agg(functions.first("n"));
+    List<String> existing = List.of(individuals.columns());
+    for (String k : kinds) {
+      if (existing.contains(k)) {
+        wide = wide.withColumnRenamed(k, "__id_" + k);
+      }
+    }
+    Dataset<Row> out = individuals.join(wide, individuals.col(ResolutionEngine.ID).equalTo(wide.col(ResolutionEngine.ID)),
+        "left").drop(wide.col(ResolutionEngine.ID));
+    for (String k : kinds) {
+      if (existing.contains(k)) {
+        Column own = functions.when(functions.trim(functions.col(k)).equalTo(""), functions.lit(null))
+            .otherwise(functions.col(k));
+        out = out.withColumn(k, functions.concat_ws(Comparison.MULTI, own, functions.col("__id_" + k)))
+            .withColumn(k, functions.when(functions.col(k).equalTo(""), functions.lit(null)).otherwise(functions.col(k)))
+            .drop("__id_" + k);
+      }
+    }
+    return out;
   }
 
   private static String snake(String camel) {
