@@ -4,12 +4,21 @@
 # one executor JVM is killed with SIGKILL; the run must succeed, must have built its Lucene indexes in more than one
 # executor, and its unified ids must equal those of a local[2] run over the same input. Everything started is stopped
 # by process id at the end.
-#   scripts/cluster-test.sh [--people N]    (default 3000; `make cluster-test`)
+#   scripts/cluster-test.sh [--people N] [--checkpoint-dir DIR]    (default 3000 people; `make cluster-test`)
+# Checkpoints go to the default folder under the warehouse, or to DIR as spark.checkpoint.dir; either way the run's
+# folder must be gone at its end.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 PEOPLE=3000
-[[ "${1:-}" == --people ]] && PEOPLE="$2"
+CHECKPOINT_DIR=""
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --people) PEOPLE="$2"; shift 2 ;;
+    --checkpoint-dir) CHECKPOINT_DIR="$2"; shift 2 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
 WORK="$ROOT/bench-work/cluster-test"
 SUBMIT="$ROOT/scripts/lakecdp-submit"
 START=$SECONDS
@@ -63,6 +72,7 @@ java -cp jobs/demo-data/target/lakecdp-demo-data-job.jar io.lakecdp.demo.DemoDat
   --out "$WORK/landing" > /dev/null
 printf 'catalog:\n  name: lake\n  type: hadoop\n  warehouse: %s\nspark:\n  spark.sql.shuffle.partitions: "4"\n' \
   "$WORK/warehouse" > "$CONF/local.yaml"
+[[ -z "$CHECKPOINT_DIR" ]] || printf '  spark.checkpoint.dir: "%s"\n' "$CHECKPOINT_DIR" >> "$CONF/local.yaml"
 for t in oncluster onlocal; do
   cp -r conf/tenants/demo "$CONF/tenants/$t"
   sed -i "s#^streams:#landingRoot: $WORK/landing\nstreams:#" "$CONF/tenants/$t/streams.yaml"
@@ -102,6 +112,12 @@ log "driver: $(grep -i -m1 'lost executor' "$WORK/logs/ir-cluster.log" | cut -d'
 SUMMARY="$(tail -n 1 "$WORK/logs/ir-cluster.out")"
 EXECUTORS="$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(len(d["details"]["lucene_partitions_by_executor"]), d["details"]["lucene_partitions_by_executor"])' "$SUMMARY")"
 log "Lucene indexes built per executor: $EXECUTORS"
+USED="$(grep -o 'checkpoints of this run go to [^ ]*' "$WORK/logs/ir-cluster.log" | head -1 | cut -d' ' -f7)"
+[[ -n "$USED" ]] || { echo "the run did not say where its checkpoints went" >&2; exit 1; }
+[[ -z "$CHECKPOINT_DIR" || "$USED" == *"${CHECKPOINT_DIR#file:}"* ]] \
+  || { echo "checkpoints went to $USED, not under $CHECKPOINT_DIR" >&2; exit 1; }
+[[ ! -e "${USED#file:}" ]] || { echo "the run's checkpoint folder $USED is still there" >&2; exit 1; }
+log "checkpoints went to $USED, deleted at the end"
 [[ "${EXECUTORS%% *}" -ge 2 ]] || { echo "Lucene indexes were built in fewer than 2 executors" >&2; exit 1; }
 
 "$SUBMIT" inspect --tenant oncluster --conf "$CONF" --same-unified-as onlocal --master 'local[2]' \

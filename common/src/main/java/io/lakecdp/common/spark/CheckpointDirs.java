@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@code spark.checkpoint.dir} wins when set (HDFS on EMR is the fast choice). Otherwise the folder is
  * {@code <checkpointRoot>/spark/<application id>}: the checkpoint root is under the warehouse by default, which every
- * executor can already reach. A folder chosen here is deleted when the job ends.
+ * executor can already reach. Either way the run's own folder is deleted when the job ends.
  */
 public final class CheckpointDirs {
   private static final Logger LOG = LoggerFactory.getLogger(CheckpointDirs.class);
@@ -30,9 +30,9 @@ public final class CheckpointDirs {
     }
     String configured = sc.getConf().get("spark.checkpoint.dir", "");
     if (!configured.isBlank()) {
-      sc.setCheckpointDir(configured);
+      sc.setCheckpointDir(configured); // Spark adds a folder of this application's own below it
       LOG.info("checkpoints of this run go to {} (spark.checkpoint.dir)", sc.getCheckpointDir().get());
-      return Optional.empty();
+      return Optional.of(sc.getCheckpointDir().get());
     }
     String dir = env.checkpointRoot() + "/spark/" + sc.applicationId();
     sc.setCheckpointDir(dir);
