@@ -7,10 +7,12 @@ import io.lakecdp.common.job.JobCommand;
 import io.lakecdp.common.job.JobContext;
 import io.lakecdp.common.job.JobResult;
 import io.lakecdp.common.lake.InputFingerprint;
+import io.lakecdp.common.model.StandardModel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Set;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -62,9 +64,9 @@ public class IdentityResolutionCommand extends JobCommand {
       // Rules-only configurations name the profile fields the tenant's model can have: the standard ones, custom
       // fields of its Individual DMO and, when it maps party identifiers, their types. Comparisons may name any
       // field: one the profiles lack is missing everywhere, with a warning.
-      java.util.Set<String> known = Profiles.fieldsOf(tenant);
+      Set<String> known = Profiles.fieldsOf(tenant);
       boolean identifiers = tenant.mappings().stream()
-          .anyMatch(m -> m.dmo().equals(io.lakecdp.common.model.StandardModel.PARTY_IDENTIFICATION));
+          .anyMatch(m -> m.dmo().equals(StandardModel.PARTY_IDENTIFICATION));
       for (String field : rules.fields().keySet()) {
         for (String column : RuleSet.columnsOf(field)) {
           if (!known.contains(column) && !identifiers) {

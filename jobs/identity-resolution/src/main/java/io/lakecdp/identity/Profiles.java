@@ -1,15 +1,21 @@
 package io.lakecdp.identity;
 
+import io.lakecdp.common.config.TenantConfig;
 import io.lakecdp.common.model.DataModel;
+import io.lakecdp.common.model.DmoDefinition;
 import io.lakecdp.common.model.StandardModel;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.TreeMap;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.functions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Source profiles for identity resolution, one row per source Individual: its attributes and every one of
@@ -38,14 +44,14 @@ final class Profiles {
   /** Columns a party identification type may not become. */
   private static final Set<String> INTERNAL = Set.of(ResolutionEngine.ID, "dso", "individual_id", "source",
       "last_modified", "profile_sha256", "component_id", "unified_id");
-  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Profiles.class);
+  private static final Logger LOG = LoggerFactory.getLogger(Profiles.class);
 
   private Profiles() {}
 
   /** The fields a tenant's profiles have whatever its data: the standard ones and its Individual's custom fields. */
-  static Set<String> fieldsOf(io.lakecdp.common.config.TenantConfig tenant) {
-    Set<String> out = new java.util.LinkedHashSet<>(COLUMNS);
-    io.lakecdp.common.model.DmoDefinition individual = tenant.dmos().get(StandardModel.INDIVIDUAL);
+  static Set<String> fieldsOf(TenantConfig tenant) {
+    Set<String> out = new LinkedHashSet<>(COLUMNS);
+    DmoDefinition individual = tenant.dmos().get(StandardModel.INDIVIDUAL);
     if (individual != null) {
       for (String f : individual.fields().keySet()) {
         if (!STANDARD_INDIVIDUAL.contains(f) && !f.startsWith("_")) {
@@ -109,16 +115,13 @@ final class Profiles {
    * {@link #MAX_VALUES}), as one multi-valued column per {@code (DMO field, column)} pair.
    */
   private static Dataset<Row> all(Dataset<Row> contactPoints, String... fieldsAndColumns) {
-    List<Column> parts = new ArrayList<>();
-    parts.add(functions.coalesce(functions.col("LastModifiedDate").cast("long"), functions.lit(Long.MIN_VALUE)).as("t"));
-    parts.add(functions.col("Id").cast("string").as("id"));
+    List<Column> values = new ArrayList<>();
     for (int i = 0; i < fieldsAndColumns.length; i += 2) {
-      parts.add(functions.coalesce(functions.col(fieldsAndColumns[i]).cast("string"), functions.lit("")).as(fieldsAndColumns[i + 1]));
+      values.add(functions.coalesce(functions.col(fieldsAndColumns[i]).cast("string"), functions.lit("")).as(fieldsAndColumns[i + 1]));
     }
     Dataset<Row> cp = contactPoints.filter(functions.col(fieldsAndColumns[0]).isNotNull())
-        .select(key("PartyId"), functions.struct(parts.toArray(new Column[0])).as("v"));
-    Column sorted = functions.slice(functions.sort_array(functions.collect_list("v"), false), 1, MAX_VALUES);
-    Dataset<Row> grouped = cp.groupBy(ResolutionEngine.ID).agg(sorted.as("vs"));
+        .select(key("PartyId"), stamped(values).as("v"));
+    Dataset<Row> grouped = cp.groupBy(ResolutionEngine.ID).agg(newestFirst("v").as("vs"));
     List<Column> out = new ArrayList<>();
     out.add(functions.col(ResolutionEngine.ID));
     for (int i = 1; i < fieldsAndColumns.length; i += 2) {
@@ -133,32 +136,36 @@ final class Profiles {
    * (a small distinct query), so that each becomes a named column.
    */
   static Dataset<Row> withIdentifiers(Dataset<Row> individuals, Dataset<Row> identifiers) {
-    Column kind = functions.lower(functions.regexp_replace(functions.regexp_replace(functions.regexp_replace(
-        functions.trim(functions.coalesce(functions.col("PartyIdentificationType"), functions.col("IdentificationName"))),
-        "([a-z0-9])([A-Z])", "$1_$2"), "[^A-Za-z0-9]+", "_"), "^_+|_+$", ""));
     Dataset<Row> ids = identifiers.filter(functions.trim(functions.col("IdentificationNumber")).notEqual(""))
-        .select(key("PartyId"), kind.as("kind"), functions.struct(
-            functions.coalesce(functions.col("LastModifiedDate").cast("long"), functions.lit(Long.MIN_VALUE)).as("t"),
-            functions.col("Id").cast("string").as("id"),
-            functions.trim(functions.col("IdentificationNumber")).as("n")).as("v"))
-        .filter(functions.col("kind").isNotNull().and(functions.col("kind").notEqual("")));
-    List<String> kinds = new ArrayList<>();
-    for (Row r : ids.select("kind").distinct().orderBy("kind").collectAsList()) {
-      String k = r.getString(0);
-      if (INTERNAL.contains(k)) {
+        .select(key("PartyId"), functions.coalesce(functions.col("PartyIdentificationType"),
+            functions.col("IdentificationName")).as("type"),
+            stamped(List.of(functions.trim(functions.col("IdentificationNumber")).as("n"))).as("v"))
+        .filter(functions.col("type").isNotNull());
+    TreeMap<String, String> kindOfType = new TreeMap<>();
+    for (Row r : ids.select("type").distinct().collectAsList()) {
+      String kind = typeField(r.getString(0));
+      if (INTERNAL.contains(kind)) {
         LOG.warn("party identification type '{}' is named like an internal column of identity resolution; "
-            + "its identifiers are not compared (give it another PartyIdentificationType)", k);
-      } else {
-        kinds.add(k);
+            + "its identifiers are not compared (give it another PartyIdentificationType)", kind);
+      } else if (!kind.isEmpty()) {
+        kindOfType.put(r.getString(0), kind);
       }
     }
+    List<String> kinds = kindOfType.values().stream().distinct().sorted().toList();
     if (kinds.isEmpty()) {
       return individuals;
     }
     LOG.info("party identifiers: {} type(s) compared as profile fields: {}", kinds.size(), kinds);
-    Dataset<Row> perKind = ids.filter(functions.col("kind").isin(kinds.toArray()))
+    List<Column> typeToKind = new ArrayList<>();
+    kindOfType.forEach((type, kind) -> {
+      typeToKind.add(functions.lit(type));
+      typeToKind.add(functions.lit(kind));
+    });
+    Dataset<Row> perKind = ids.withColumn("kind", functions.element_at(functions.map(typeToKind.toArray(new Column[0])),
+            functions.col("type")))
+        .filter(functions.col("kind").isNotNull())
         .groupBy(functions.col(ResolutionEngine.ID), functions.col("kind"))
-        .agg(functions.slice(functions.sort_array(functions.collect_list("v"), false), 1, MAX_VALUES).as("vs"))
+        .agg(newestFirst("v").as("vs"))
         .select(functions.col(ResolutionEngine.ID), functions.col("kind"),
             functions.expr("array_join(array_distinct(transform(vs, x -> x.n)), '" + Comparison.MULTI + "')").as("n"));
     Dataset<Row> wide = perKind.groupBy(ResolutionEngine.ID).pivot("kind", new ArrayList<>(kinds))
@@ -181,6 +188,28 @@ final class Profiles {
       }
     }
     return out;
+  }
+
+  /**
+   * The profile field a party identification type names: snake_case, runs of other characters as one underscore, none
+   * at either end ({@code Loyalty Number}, {@code LoyaltyNumber}, {@code loyalty-number}: {@code loyalty_number}).
+   */
+  static String typeField(String type) {
+    return snake(type.trim()).replaceAll("[^a-z0-9]+", "_").replaceAll("^_+|_+$", "");
+  }
+
+  /** A value's struct with its contact point's time and id first, so that a descending sort puts the newest first. */
+  private static Column stamped(List<Column> values) {
+    List<Column> parts = new ArrayList<>();
+    parts.add(functions.coalesce(functions.col("LastModifiedDate").cast("long"), functions.lit(Long.MIN_VALUE)).as("t"));
+    parts.add(functions.col("Id").cast("string").as("id"));
+    parts.addAll(values);
+    return functions.struct(parts.toArray(new Column[0]));
+  }
+
+  /** The {@link #stamped} structs of a group, newest first, at most {@link #MAX_VALUES}. */
+  private static Column newestFirst(String stamped) {
+    return functions.slice(functions.sort_array(functions.collect_list(stamped), false), 1, MAX_VALUES);
   }
 
   private static String snake(String camel) {
