@@ -27,6 +27,8 @@ public record Comparison(String name, Kind kind, List<String> fields, boolean te
   public static final int MISSING = -1;
   /** Separates the values of a multi-valued field. */
   public static final String MULTI = "\u0003";
+  /** The level of a name comparison whose two names are crossed over. */
+  static final int NAME_SWAPPED = 5;
   private static final JaroWinklerSimilarity JARO_WINKLER = new JaroWinklerSimilarity();
 
   /** Comparison kinds, each with its levels (best first) and the normalizer of its fields. */
@@ -128,7 +130,7 @@ public record Comparison(String name, Kind kind, List<String> fields, boolean te
           String sy = b[pos[1]];
           // Both names crossed over: a one-sided likeness ("walker" given as a first name) is no swap.
           if (sx != null && sy != null && close(x, sy) && close(sx, y)) {
-            return 5;
+            return NAME_SWAPPED;
           }
         }
         return l;
@@ -310,8 +312,10 @@ public record Comparison(String name, Kind kind, List<String> fields, boolean te
     return 6;
   }
 
+  /** A name crossed over to the other field, spelled alike, as a nickname ("kate", "katherine") or as its initial. */
   private static boolean close(String x, String y) {
-    return x.equals(y) || JARO_WINKLER.apply(x, y) >= 0.92;
+    return x.equals(y) || JARO_WINKLER.apply(x, y) >= 0.92 || Nicknames.equivalent(firstToken(x), firstToken(y))
+        || (x.length() == 1 && y.startsWith(x)) || (y.length() == 1 && x.startsWith(y));
   }
 
   /** "mary ann" and "mary", "de la cruz" and "cruz": every token of the shorter is a token of the longer. */

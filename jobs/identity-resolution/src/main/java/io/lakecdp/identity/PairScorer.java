@@ -156,9 +156,16 @@ public final class PairScorer implements Serializable {
       levelNames = new LinkedHashMap<>();
       double weight = model.priorWeight();
       List<Comparison> comparisons = rules.comparisons();
+      boolean swapCounted = false;
       for (int c = 0; c < comparisons.size(); c++) {
         int level = comparisons.get(c).level(a, b, offset(comparisonPositions[c], offset));
         double w = model.weight(c, level, level == 0 ? tf(a, c, offset) : Double.NaN);
+        if (comparisons.get(c).kind() == Comparison.Kind.NAME && level == Comparison.NAME_SWAPPED) {
+          // The given name and surname comparisons both see one crossing-over: it is one piece of evidence, and
+          // counted twice it would outweigh two exact names (namesakes, one of them swapped, would merge).
+          w = swapCounted ? 0.0 : w;
+          swapCounted = true;
+        }
         weight += w;
         out.put(comparisons.get(c).name(), w);
         levelNames.put(comparisons.get(c).name(), comparisons.get(c).levelName(level));

@@ -422,6 +422,7 @@ public final class ResolutionEngine {
     boolean[] fuzzy = new boolean[fields.size()];
     boolean[] names = new boolean[fields.size()];
     boolean[] emails = new boolean[fields.size()];
+    // Block keys, each an array of keys per record: a record is searched for in every block it has a key of.
     List<Column> blockKeys = new ArrayList<>();
     for (int i = 0; i < fields.size(); i++) {
       boolean composite = RuleSet.columnsOf(fields.get(i)).size() > 1;
@@ -429,21 +430,31 @@ public final class ResolutionEngine {
       names[i] = rules.fields().get(fields.get(i)) == Normalizer.NAME && !composite;
       emails[i] = rules.fields().get(fields.get(i)) == Normalizer.EMAIL;
       if (fuzzy[i] && names[i]) {
-        blockKeys.add(functions.concat(functions.lit(i + ":"), PHONETIC.apply(functions.col("f" + i))));
+        // One key space for every name field: a record whose given name and surname are swapped meets its twin.
+        blockKeys.add(functions.array(functions.concat(functions.lit("n:"), PHONETIC.apply(functions.col("f" + i)))));
+      }
+      if (emails[i] && !composite) {
+        // The local part of every e-mail: the same person at another provider, or with a typo in the domain.
+        blockKeys.add(eachValue(i, "e:", "substring_index(x, '@', 1)"));
       }
     }
-    // Records without names (or whose names changed) still meet through their birth date: a block of its own.
     for (Comparison c : rules.comparisons()) {
+      int i = fields.indexOf(c.fields().get(0));
       if (c.kind() == Comparison.Kind.DATE) {
-        int i = fields.indexOf(c.fields().get(0));
-        blockKeys.add(functions.concat(functions.lit(i + ":"), functions.col("f" + i)));
+        // Records without names (or whose names changed) still meet through their birth date.
+        blockKeys.add(eachValue(i, "d:" + i + ":", "x"));
+      } else if (c.kind() == Comparison.Kind.LOCATION && c.fields().size() > 1) {
+        // And through their postal code: the same address under another name.
+        blockKeys.add(eachValue(fields.indexOf(c.fields().get(1)), "p:", "x"));
       }
     }
     if (blockKeys.isEmpty()) {
       int first = fields.indexOf(fuzzyFields.get(0));
-      blockKeys.add(functions.concat(functions.lit(first + ":"), functions.substring(functions.col("f" + first), 1, 3)));
+      blockKeys.add(functions.array(functions.concat(functions.lit(first + ":"),
+          functions.substring(functions.col("f" + first), 1, 3))));
     }
-    Dataset<Row> blocked = normalized.withColumn("block", functions.explode(functions.array(blockKeys.toArray(new Column[0]))))
+    Dataset<Row> blocked = normalized.withColumn("block", functions.explode(functions.array_distinct(
+            functions.flatten(functions.array(blockKeys.toArray(new Column[0]))))))
         .filter("block IS NOT NULL");
     blocked = splitLargeBlocks(blocked);
     // A query's cost grows with the partition's index, not with its block: many small partitions
@@ -459,6 +470,15 @@ public final class ResolutionEngine {
           return LuceneCandidates.matches(it, new LuceneCandidates.Fields(fuzzy, names, emails, width), topK, scorer,
               scored, known.value());
         }, Encoders.row(Units.SCHEMA));
+  }
+
+  /**
+   * One key per value of field {@code f<i>} (each value of a multi-valued field): the prefix and {@code expr} of the
+   * value {@code x}; no key for an empty value.
+   */
+  private static Column eachValue(int i, String prefix, String expr) {
+    return functions.expr("coalesce(filter(transform(split(f" + i + ", '\\\\u0003'), x -> concat('" + prefix + "', nullif("
+        + expr + ", ''))), k -> k IS NOT NULL), cast(array() AS array<string>))");
   }
 
   /** A block holding more than maxBlockSize records is split by the first letter of every other fuzzy field. */

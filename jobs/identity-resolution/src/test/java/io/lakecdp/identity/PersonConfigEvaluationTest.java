@@ -77,7 +77,7 @@ class PersonConfigEvaluationTest {
     JsonNode m = run.summary();
     System.err.println("splink fake_1000 with person.yaml: " + m.get("precision") + " / " + m.get("recall"));
     assertTrue(m.get("precision").asDouble() >= 0.98, m.toString());
-    assertTrue(m.get("f1").asDouble() >= 0.88, m.toString());
+    assertTrue(m.get("f1").asDouble() >= 0.91, m.toString());
   }
 
   /** The same records in another order and other partitions give the same clusters (ties broken by content). */
