@@ -191,14 +191,26 @@ public record Comparison(String name, Kind kind, List<String> fields, boolean te
         }
         int l = emailPairLevel(vx, vy);
         if (l == 1 && pos.length >= 3 && PairScorer.editDistance(domain(vx), domain(vy)) > 2
-            && namePattern(local(vx), a[pos[1]], a[pos[2]]) != null
-            && namePattern(local(vy), b[pos[1]], b[pos[2]]) != null) {
+            && spellsNames(local(vx), a[pos[1]], a[pos[2]], b[pos[1]])
+            && spellsNames(local(vy), b[pos[1]], b[pos[2]], a[pos[1]])) {
           l = 2;
         }
         best = Math.min(best, l);
       }
     }
     return best == Integer.MAX_VALUE ? MISSING : best;
+  }
+
+  /**
+   * Whether a local part spells the record's names, its given name also as the other record's when the two are
+   * nicknames of each other ({@code lawrence.ford@} for a Larry Ford beside a Lawrence Ford).
+   */
+  private static boolean spellsNames(String local, String first, String last, String otherFirst) {
+    if (namePattern(local, first, last) != null) {
+      return true;
+    }
+    return first != null && otherFirst != null && !first.equals(otherFirst)
+        && Nicknames.equivalent(firstToken(first), firstToken(otherFirst)) && namePattern(local, otherFirst, last) != null;
   }
 
   private static int emailPairLevel(String x, String y) {

@@ -75,6 +75,10 @@ class ComparisonTest {
         "a married name: the local part spells only one side's names");
     assertEquals("same_local_part", emailLevel(ann, new String[] {"annlee@yahoo.com", "ann", null}),
         "a name missing on one side");
+    assertEquals("same_local_part_of_names", emailLevel(new String[] {"lawrence.ford@yahoo.com", "lawrence", "ford"},
+        new String[] {"lawrence.ford@outlook.com", "larry", "ford"}), "a nickname beside the full given name");
+    assertEquals("same_local_part", emailLevel(new String[] {"lawrence.ford@yahoo.com", "lawrence", "ford"},
+        new String[] {"lawrence.ford@outlook.com", "paul", "ford"}), "another given name: no nickname of it");
     assertEquals("same_local_part_of_names", emailLevel(new String[] {"annlee@gmail.com", "ann", "lee"},
         new String[] {"ann.lee@yahoo.com", "ann", "lee"}), "Gmail's folded dots: the same local part");
     assertEquals("exact", emailLevel(ann, new String[] {"ann.lee@gmail.com", "ann", "lee"}));
