@@ -162,8 +162,8 @@ public record Comparison(String name, Kind kind, List<String> fields, boolean te
     boolean same = x.equals(y);
     return switch (kind) {
       case DATE -> same ? 0 : dateLevel(x, y);
-      case PHONE -> same ? 0 : PairScorer.editDistance(x, y) <= 1 || lastDigits(x, 7).equals(lastDigits(y, 7)) ? 1 : 2;
-      case CODE -> same ? 0 : PairScorer.editDistance(x, y) <= 1 ? 1 : 2;
+      case PHONE -> same ? 0 : PairScorer.withinEdits(x, y, 1) || lastDigits(x, 7).equals(lastDigits(y, 7)) ? 1 : 2;
+      case CODE -> same ? 0 : PairScorer.withinEdits(x, y, 1) ? 1 : 2;
       case TEXT -> same ? 0 : JARO_WINKLER.apply(x, y) >= 0.90 ? 1 : 2;
       default -> same ? 0 : 1;
     };
@@ -190,7 +190,7 @@ public record Comparison(String name, Kind kind, List<String> fields, boolean te
           continue;
         }
         int l = emailPairLevel(vx, vy);
-        if (l == 1 && pos.length >= 3 && PairScorer.editDistance(domain(vx), domain(vy)) > 2
+        if (l == 1 && pos.length >= 3 && !PairScorer.withinEdits(domain(vx), domain(vy), 2)
             && spellsNames(local(vx), a[pos[1]], a[pos[2]], b[pos[1]])
             && spellsNames(local(vy), b[pos[1]], b[pos[2]], a[pos[1]])) {
           l = 2;
@@ -221,7 +221,7 @@ public record Comparison(String name, Kind kind, List<String> fields, boolean te
     if (!lx.isEmpty() && lx.replace(".", "").equals(local(y).replace(".", ""))) {
       return 1;
     }
-    return PairScorer.editDistance(x, y) <= 2 || JARO_WINKLER.apply(x, y) >= 0.90 ? 3 : 4;
+    return PairScorer.withinEdits(x, y, 2) || JARO_WINKLER.apply(x, y) >= 0.90 ? 3 : 4;
   }
 
   private static String local(String email) {
@@ -345,15 +345,15 @@ public record Comparison(String name, Kind kind, List<String> fields, boolean te
     if (x.length() == 8 && y.length() == 8) {
       boolean swapped = x.substring(0, 4).equals(y.substring(0, 4)) && x.substring(4, 6).equals(y.substring(6, 8))
           && x.substring(6, 8).equals(y.substring(4, 6));
-      if (swapped || PairScorer.editDistance(x, y) <= 1 || daysApart(x, y) <= 1) {
+      if (swapped || PairScorer.withinEdits(x, y, 1) || daysApart(x, y) <= 1) {
         return 1;
       }
-      return PairScorer.editDistance(x, y) <= 2 ? 2 : 3;
+      return PairScorer.withinEdits(x, y, 2) ? 2 : 3;
     }
     if ((x.length() == 4 && y.startsWith(x)) || (y.length() == 4 && x.startsWith(y))) {
       return 2;
     }
-    return PairScorer.editDistance(x, y) <= 1 ? 1 : 3;
+    return PairScorer.withinEdits(x, y, 1) ? 1 : 3;
   }
 
   private static long daysApart(String x, String y) {
@@ -396,7 +396,7 @@ public record Comparison(String name, Kind kind, List<String> fields, boolean te
       any = true;
       agree[i] = x[i].equals(y[i]) ? 0
           : i == 0 ? (JARO_WINKLER.apply(x[i], y[i]) >= 0.88 || tokensContained(x[i], y[i]) ? 1 : 2)
-          : i == 1 ? (PairScorer.editDistance(x[i], y[i]) <= 1 ? 1 : 2)
+          : i == 1 ? (PairScorer.withinEdits(x[i], y[i], 1) ? 1 : 2)
           : (JARO_WINKLER.apply(x[i], y[i]) >= 0.90 ? 1 : 2);
     }
     if (!any) {

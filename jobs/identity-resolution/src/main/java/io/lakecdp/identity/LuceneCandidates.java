@@ -66,7 +66,7 @@ final class LuceneCandidates {
 
   /**
    * Candidate pairs of every retrieval block of the partition, each block on its own: a block of at most
-   * {@code topK + 1} records pairs every two of them; a larger one gets its own Lucene index, which every member
+   * {@code 2 topK + 1} records pairs every two of them; a larger one gets its own Lucene index, which every member
    * queries for its top hits. What a block yields depends only on its members, not on which other blocks share
    * the partition, so a block whose members did not change since the last run (its {@link Units#signature}) is
    * not searched again: its pairs are the last run's.
@@ -107,7 +107,8 @@ final class LuceneCandidates {
           continue;
         }
         searched++;
-        if (members.size() <= topK + 1) {
+        if (members.size() <= 2 * topK + 1) {
+          // Every two members are no more pairs than topK hits per member, and no index to build.
           decisions.allPairs(members, unit, out);
         } else {
           search(members, fields, topK, decisions, unit, out);

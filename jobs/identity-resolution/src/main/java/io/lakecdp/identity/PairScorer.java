@@ -349,6 +349,50 @@ public final class PairScorer implements Serializable {
     return d[a.length()][b.length()];
   }
 
+  /**
+   * Whether {@link #editDistance} is at most {@code k}, without filling the whole table: strings whose lengths differ
+   * by more than k are apart, and the rows stop as soon as one holds nothing within k (a row's values never fall
+   * below the smallest of the row before, nor, through a transposition, below the row before that plus one).
+   */
+  static boolean withinEdits(String a, String b, int k) {
+    int n = a.length();
+    int m = b.length();
+    if (Math.abs(n - m) > k) {
+      return false;
+    }
+    if (a.equals(b)) {
+      return true;
+    }
+    int[] before = new int[m + 1];
+    int[] prev = new int[m + 1];
+    int[] cur = new int[m + 1];
+    for (int j = 0; j <= m; j++) {
+      prev[j] = j;
+    }
+    for (int i = 1; i <= n; i++) {
+      cur[0] = i;
+      int rowMin = i;
+      char ca = a.charAt(i - 1);
+      for (int j = 1; j <= m; j++) {
+        char cb = b.charAt(j - 1);
+        int v = Math.min(Math.min(prev[j] + 1, cur[j - 1] + 1), prev[j - 1] + (ca == cb ? 0 : 1));
+        if (i > 1 && j > 1 && ca == b.charAt(j - 2) && a.charAt(i - 2) == cb) {
+          v = Math.min(v, before[j - 2] + 1);
+        }
+        cur[j] = v;
+        rowMin = Math.min(rowMin, v);
+      }
+      if (rowMin > k) {
+        return false;
+      }
+      int[] t = before;
+      before = prev;
+      prev = cur;
+      cur = t;
+    }
+    return prev[m] <= k;
+  }
+
   private static boolean isInitialOf(String a, String b) {
     return (a.length() == 1 && b.startsWith(a)) || (b.length() == 1 && a.startsWith(b));
   }

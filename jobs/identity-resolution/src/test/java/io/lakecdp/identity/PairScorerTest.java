@@ -81,6 +81,53 @@ class PairScorerTest {
   }
 
   @Test
+  void theBoundedEditCheckAgreesWithTheFullDistance() {
+    java.util.Random random = new java.util.Random(7);
+    String alphabet = "abc.@";
+    int within = 0;
+    for (int t = 0; t < 20_000; t++) {
+      String a = randomString(random, alphabet, random.nextInt(9));
+      String b = random.nextBoolean() ? randomString(random, alphabet, random.nextInt(9)) : mutate(random, a, alphabet);
+      int d = PairScorer.editDistance(a, b);
+      for (int k = 0; k <= 3; k++) {
+        assertEquals(d <= k, PairScorer.withinEdits(a, b, k), a + " / " + b + " within " + k);
+      }
+      within += d <= 2 ? 1 : 0;
+    }
+    assertTrue(within > 2_000 && within < 18_000, "both outcomes are exercised: " + within);
+    assertTrue(PairScorer.withinEdits("ann.lee@gmail.com", "ann.lee@gmial.com", 1), "a transposition is one edit");
+    assertTrue(!PairScorer.withinEdits("john.smith@gmail.com", "jane.smith@gmail.com", 2));
+  }
+
+  private static String randomString(java.util.Random random, String alphabet, int length) {
+    StringBuilder out = new StringBuilder();
+    for (int i = 0; i < length; i++) {
+      out.append(alphabet.charAt(random.nextInt(alphabet.length())));
+    }
+    return out.toString();
+  }
+
+  private static String mutate(java.util.Random random, String a, String alphabet) {
+    StringBuilder out = new StringBuilder(a);
+    for (int e = random.nextInt(4); e > 0; e--) {
+      int at = out.length() == 0 ? 0 : random.nextInt(out.length());
+      switch (random.nextInt(4)) {
+        case 0 -> out.insert(at, alphabet.charAt(random.nextInt(alphabet.length())));
+        case 1 -> { if (out.length() > 0) out.deleteCharAt(at); }
+        case 2 -> { if (out.length() > 0) out.setCharAt(at, alphabet.charAt(random.nextInt(alphabet.length()))); }
+        default -> {
+          if (at + 1 < out.length()) {
+            char c = out.charAt(at);
+            out.setCharAt(at, out.charAt(at + 1));
+            out.setCharAt(at + 1, c);
+          }
+        }
+      }
+    }
+    return out.toString();
+  }
+
+  @Test
   void configErrorsNameTheRule(@TempDir Path dir) {
     var e = org.junit.jupiter.api.Assertions.assertThrows(io.lakecdp.common.config.ConfigException.class,
         () -> rules(dir, "rules:\n  - name: r\n    match:\n      - {field: a, method: fuzzy, precision: hgih}\n"));
