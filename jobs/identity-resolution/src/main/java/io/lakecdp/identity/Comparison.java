@@ -318,7 +318,7 @@ public record Comparison(String name, Kind kind, List<String> fields, boolean te
     if (jw >= 0.80) {
       return 3;
     }
-    if ((x.length() == 1 && y.startsWith(x)) || (y.length() == 1 && x.startsWith(y))) {
+    if (PairScorer.isInitialOf(x, y)) {
       return 4;
     }
     return 6;
@@ -327,7 +327,7 @@ public record Comparison(String name, Kind kind, List<String> fields, boolean te
   /** A name crossed over to the other field, spelled alike, as a nickname ("kate", "katherine") or as its initial. */
   private static boolean close(String x, String y) {
     return x.equals(y) || JARO_WINKLER.apply(x, y) >= 0.92 || Nicknames.equivalent(firstToken(x), firstToken(y))
-        || (x.length() == 1 && y.startsWith(x)) || (y.length() == 1 && x.startsWith(y));
+        || PairScorer.isInitialOf(x, y);
   }
 
   /** "mary ann" and "mary", "de la cruz" and "cruz": every token of the shorter is a token of the longer. */

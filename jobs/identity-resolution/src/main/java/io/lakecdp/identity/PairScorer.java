@@ -393,7 +393,8 @@ public final class PairScorer implements Serializable {
     return prev[m] <= k;
   }
 
-  private static boolean isInitialOf(String a, String b) {
+  /** One of the two is a single letter that begins the other. */
+  static boolean isInitialOf(String a, String b) {
     return (a.length() == 1 && b.startsWith(a)) || (b.length() == 1 && a.startsWith(b));
   }
 

@@ -477,8 +477,9 @@ public final class ResolutionEngine {
    * value {@code x}; no key for an empty value.
    */
   private static Column eachValue(int i, String prefix, String expr) {
-    return functions.expr("coalesce(filter(transform(split(f" + i + ", '\\\\u0003'), x -> concat('" + prefix + "', nullif("
-        + expr + ", ''))), k -> k IS NOT NULL), cast(array() AS array<string>))");
+    String separator = String.format("\\\\u%04x", (int) Comparison.MULTI.charAt(0));
+    return functions.expr("coalesce(filter(transform(split(f" + i + ", '" + separator + "'), x -> concat('" + prefix
+        + "', nullif(" + expr + ", ''))), k -> k IS NOT NULL), cast(array() AS array<string>))");
   }
 
   /** A block holding more than maxBlockSize records is split by the first letter of every other fuzzy field. */
