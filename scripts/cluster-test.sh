@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A real multi-JVM Spark cluster on this machine: a standalone master and two workers (separate JVMs, one core each)
 # from the Maven-resolved Spark jars in a generated SPARK_HOME. Identity resolution of a demo tenant runs on it while
-# one executor JVM is killed with SIGKILL; the run must succeed, must have built its Lucene indexes in more than one
+# one executor JVM is killed with SIGKILL; the run must succeed, must have retrieved candidates in more than one
 # executor, and its unified ids must equal those of a local[2] run over the same input. Everything started is stopped
 # by process id at the end.
 #   scripts/cluster-test.sh [--people N] [--checkpoint-dir DIR]    (default 3000 people; `make cluster-test`)
@@ -92,7 +92,7 @@ IR=$!
 PIDS+=($IR)
 KILLED=""
 for i in $(seq 1 600); do
-  if grep -q "matching and clustering\|Lucene retrieval" "$WORK/logs/ir-cluster.log" 2>/dev/null; then
+  if grep -q "matching and clustering\|Candidate retrieval" "$WORK/logs/ir-cluster.log" 2>/dev/null; then
     EXEC="$(pgrep -f CoarseGrainedExecutorBackend | head -1 || true)"
     if [[ -n "$EXEC" ]]; then
       sleep 2
@@ -110,15 +110,15 @@ grep -qi "lost executor" "$WORK/logs/ir-cluster.log" \
   || { echo "the driver never lost an executor: the kill did not hit the run" >&2; exit 1; }
 log "driver: $(grep -i -m1 'lost executor' "$WORK/logs/ir-cluster.log" | cut -d' ' -f3-)"
 SUMMARY="$(tail -n 1 "$WORK/logs/ir-cluster.out")"
-EXECUTORS="$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(len(d["details"]["lucene_partitions_by_executor"]), d["details"]["lucene_partitions_by_executor"])' "$SUMMARY")"
-log "Lucene indexes built per executor: $EXECUTORS"
+EXECUTORS="$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(len(d["details"]["retrieval_partitions_by_executor"]), d["details"]["retrieval_partitions_by_executor"])' "$SUMMARY")"
+log "retrieval partitions per executor: $EXECUTORS"
 USED="$(grep -o 'checkpoints of this run go to [^ ]*' "$WORK/logs/ir-cluster.log" | head -1 | cut -d' ' -f7)"
 [[ -n "$USED" ]] || { echo "the run did not say where its checkpoints went" >&2; exit 1; }
 [[ -z "$CHECKPOINT_DIR" || "$USED" == *"${CHECKPOINT_DIR#file:}"* ]] \
   || { echo "checkpoints went to $USED, not under $CHECKPOINT_DIR" >&2; exit 1; }
 [[ ! -e "${USED#file:}" ]] || { echo "the run's checkpoint folder $USED is still there" >&2; exit 1; }
 log "checkpoints went to $USED, deleted at the end"
-[[ "${EXECUTORS%% *}" -ge 2 ]] || { echo "Lucene indexes were built in fewer than 2 executors" >&2; exit 1; }
+[[ "${EXECUTORS%% *}" -ge 2 ]] || { echo "candidate retrieval ran in fewer than 2 executors" >&2; exit 1; }
 
 "$SUBMIT" inspect --tenant oncluster --conf "$CONF" --same-unified-as onlocal --master 'local[2]' \
   > "$WORK/logs/compare.out" 2> "$WORK/logs/compare.log" || { grep "Unified ids" "$WORK/logs/compare.out"; exit 1; }

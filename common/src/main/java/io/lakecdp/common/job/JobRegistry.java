@@ -21,7 +21,7 @@ public final class JobRegistry {
     add(new JobSpec("transform", "jobs/dlo-write", "io.lakecdp.dlowrite.TransformCommand", true,
         "Data transforms: Spark SQL over a tenant's DLOs and DMOs, materialized as DLOs that mappings can use"));
     add(new JobSpec("identity-resolution", "jobs/identity-resolution", "io.lakecdp.identity.IdentityResolutionMain", true,
-        "Unified profiles from source Individuals (match rules, Lucene candidates, stable ids); 'evaluate' measures rules"));
+        "Unified profiles from source Individuals (learned weights and rules, ranked candidates, stable ids); 'evaluate' measures rules"));
     add(new JobSpec("calculated-insights", "jobs/calculated-insights", "io.lakecdp.insights.InsightsCommand", true,
         "Calculated insights: Spark SQL over DMOs and unified tables, materialized as <tenant>_cio tables"));
     add(new JobSpec("segmentation", "jobs/segmentation", "io.lakecdp.segmentation.SegmentationCommand", true,

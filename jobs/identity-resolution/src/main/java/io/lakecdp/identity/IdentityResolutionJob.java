@@ -57,7 +57,7 @@ public final class IdentityResolutionJob {
       long oversizedClusters, long weakLinksCut, @JsonProperty("unified_ids_kept_from_previous_run") long keptIds,
       long profilesChanged, long profilesDeleted, long clustersTouched, long unitsSearched,
       Map<String, Long> rowsRewritten, @JsonProperty("stage_ms") Map<String, Long> stageMillis,
-      Map<String, Long> lucenePartitionsByExecutor, @JsonProperty("input_fingerprint") String fingerprint,
+      Map<String, Long> retrievalPartitionsByExecutor, @JsonProperty("input_fingerprint") String fingerprint,
       @JsonProperty("match_model") @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, Object> model)
       implements JobResult {
     @Override
@@ -215,7 +215,7 @@ public final class IdentityResolutionJob {
     return new Result(false, previous == null ? "complete" : "incremental", source, unifiedCount,
         largest.isNullAt(0) ? 0 : largest.getLong(0), m.candidatePairs(), m.matchedPairs(), w.clustering().iterations(),
         w.clustering().oversizedClusters(), w.clustering().weakLinksCut(), w.kept(), w.changed(), w.deleted(), w.touched(),
-        m.unitsSearched(), rows, stages, m.lucenePartitionsByExecutor(), inputs, modelSummary);
+        m.unitsSearched(), rows, stages, m.retrievalPartitionsByExecutor(), inputs, modelSummary);
   }
 
   /**

@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * Identity resolution over a table of profiles ({@code record_id} and one string column per field the
  * configuration names; multi-valued fields hold their values joined by {@link Comparison#MULTI}):
  * normalize, learn the match weights when the configuration has comparisons and no trained model is
- * given, find candidates (exact keys, then per-partition Lucene retrieval), decide pairs, and cluster the
+ * given, find candidates (exact keys, then per-partition ranked retrieval), decide pairs, and cluster the
  * matched pairs with distributed connected components. Nothing is collected to the driver but counts,
  * the training sample and patterns, and the few keys that are too frequent to use.
  */
@@ -37,7 +37,7 @@ public final class ResolutionEngine {
       .add("rule", DataTypes.StringType).add("scores", DataTypes.createMapType(DataTypes.StringType, DataTypes.DoubleType))
       .add("levels", DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType))
       .add("matched", DataTypes.BooleanType);
-  /** Target number of records in one partition's Lucene index. */
+  /** Target number of block members in one retrieval partition. */
   static final long DOCS_PER_INDEX = Long.getLong("lakecdp.ir.docs-per-index", 4_000);
 
   private final SparkSession spark;
@@ -59,7 +59,7 @@ public final class ResolutionEngine {
    */
   public record Result(Dataset<Row> edges, Dataset<Row> scored, Dataset<Row> clusters, long records, long candidatePairs,
       long matchedPairs, int iterations, long oversizedClusters, long weakLinksCut, Map<String, Long> stageMillis,
-      Map<String, Long> lucenePartitionsByExecutor, MatchModel model) {}
+      Map<String, Long> retrievalPartitionsByExecutor, MatchModel model) {}
 
   /**
    * What the last run left to build on: the signatures of the units it searched (sorted) and its matched pairs
@@ -75,7 +75,7 @@ public final class ResolutionEngine {
    */
   public record Matching(Dataset<Row> normalized, Dataset<Row> kept, Dataset<Row> edges, Dataset<Row> units,
       Dataset<Row> frequencies, long records, long candidatePairs, long matchedPairs, long unitsSearched,
-      Map<String, Long> stageMillis, Map<String, Long> lucenePartitionsByExecutor, MatchModel model,
+      Map<String, Long> stageMillis, Map<String, Long> retrievalPartitionsByExecutor, MatchModel model,
       double thresholdWeight, List<Dataset<Row>> persisted) {
     /** Frees what the matching kept in memory (call when the run is done with its datasets). */
     public void release() {
@@ -106,7 +106,7 @@ public final class ResolutionEngine {
     Map<String, Long> stages = new LinkedHashMap<>(m.stageMillis());
     stages.put("clustering", (System.nanoTime() - t) / 1_000_000);
     return new Result(m.edges(), m.kept(), c.clusters(), m.records(), m.candidatePairs(), m.matchedPairs(), c.iterations(),
-        c.oversizedClusters(), c.weakLinksCut(), stages, m.lucenePartitionsByExecutor(), m.model());
+        c.oversizedClusters(), c.weakLinksCut(), stages, m.retrievalPartitionsByExecutor(), m.model());
   }
 
   /**
@@ -142,7 +142,7 @@ public final class ResolutionEngine {
     LongAccumulator scored = spark.sparkContext().longAccumulator("lakecdp.pairs-scored");
     LongAccumulator skippedKeys = spark.sparkContext().longAccumulator("lakecdp.exact-keys-skipped");
     org.apache.spark.util.CollectionAccumulator<String> executors =
-        spark.sparkContext().collectionAccumulator("lakecdp.lucene-executors");
+        spark.sparkContext().collectionAccumulator("lakecdp.retrieval-executors");
     long[] knownUnits = previous == null ? new long[0] : previous.units();
     org.apache.spark.broadcast.Broadcast<long[]> known =
         new org.apache.spark.api.java.JavaSparkContext(spark.sparkContext()).broadcast(knownUnits);
@@ -179,7 +179,7 @@ public final class ResolutionEngine {
     // Which executor JVM ran each retrieval partition (a retried partition counts once per attempt).
     Map<String, Long> byExecutor = new java.util.TreeMap<>();
     executors.value().forEach(e -> byExecutor.merge(e, 1L, Long::sum));
-    LOG.info("Lucene retrieval ran in {} executor(s): partitions per executor {}", byExecutor.size(), byExecutor);
+    LOG.info("Candidate retrieval ran in {} executor(s): partitions per executor {}", byExecutor.size(), byExecutor);
     LOG.info("{} records, {} units searched ({} known from the last run), {} candidate pairs scored ({} per record),"
         + " {} matched, in {} s", records, searched, knownUnits.length, candidatePairs,
         String.format("%.1f", records == 0 ? 0.0 : candidatePairs / (double) records), matched, (t2 - t1) / 1_000_000_000);
@@ -193,18 +193,21 @@ public final class ResolutionEngine {
    * whole components are the same whether the rest of the graph is there or not.
    */
   public Clustering cluster(Dataset<Row> nodes, Dataset<Row> edges, double thresholdWeight) {
-    ConnectedComponents.Components cc = ConnectedComponents.of(spark, nodes, edges.select("a", "b"));
-    Dataset<Row> components = cc.labels();
-    Dataset<Row> clusters = components;
-    int iterations = cc.iterations();
+    WeakLinks.Split split = rules.probabilistic() ? WeakLinks.apply(spark, nodes, edges, thresholdWeight) : null;
+    Dataset<Row> components;
+    Dataset<Row> clusters;
+    int iterations;
     long weakLinksCut = 0;
-    if (rules.probabilistic()) {
-      WeakLinks.Split split = WeakLinks.apply(spark, nodes, edges, thresholdWeight);
-      if (split != null) {
-        clusters = split.clusters();
-        weakLinksCut = split.cut();
-        iterations = split.iterations();
-      }
+    if (split != null) {
+      components = split.components();
+      clusters = split.clusters();
+      weakLinksCut = split.cut();
+      iterations = split.iterations();
+    } else {
+      ConnectedComponents.Components cc = ConnectedComponents.of(spark, nodes, edges.select("a", "b"));
+      components = cc.labels();
+      clusters = components;
+      iterations = cc.iterations();
     }
     long oversized = 0;
     if (rules.maxClusterSize() > 0) {
@@ -412,23 +415,25 @@ public final class ResolutionEngine {
     return groups.select("k", "members").mapPartitions(fn, Encoders.row(Units.SCHEMA));
   }
 
-  /** Matched pairs found by Lucene retrieval within each block of records sharing a phonetic code or birth date. */
+  /**
+   * Matched pairs found by retrieval within each block of records sharing a phonetic name code, a birth date, an e-mail
+   * local part or a postal code ({@link BlockCandidates}).
+   */
   private Dataset<Row> luceneMatches(Dataset<Row> normalized, long rows, PairScorer scorer, LongAccumulator scored,
       org.apache.spark.util.CollectionAccumulator<String> executors, org.apache.spark.broadcast.Broadcast<long[]> known) {
     List<String> fuzzyFields = rules.fuzzyFields();
     if (fuzzyFields.isEmpty()) {
       return spark.createDataFrame(List.of(), Units.SCHEMA);
     }
-    boolean[] fuzzy = new boolean[fields.size()];
-    boolean[] names = new boolean[fields.size()];
-    boolean[] emails = new boolean[fields.size()];
+    int width = normalized.columns().length - 1;
+    BlockCandidates.Fields retrieval = retrievalFields(width);
+    boolean[] fuzzy = retrieval.fuzzy();
+    boolean[] names = retrieval.names();
+    boolean[] emails = retrieval.emails();
     // Block keys, each an array of keys per record: a record is searched for in every block it has a key of.
     List<Column> blockKeys = new ArrayList<>();
     for (int i = 0; i < fields.size(); i++) {
       boolean composite = RuleSet.columnsOf(fields.get(i)).size() > 1;
-      fuzzy[i] = fuzzyFields.contains(fields.get(i)) && !composite;
-      names[i] = rules.fields().get(fields.get(i)) == Normalizer.NAME && !composite;
-      emails[i] = rules.fields().get(fields.get(i)) == Normalizer.EMAIL;
       if (fuzzy[i] && names[i]) {
         // One key space for every name field: a record whose given name and surname are swapped meets its twin.
         blockKeys.add(functions.array(functions.concat(functions.lit("n:"), PHONETIC.apply(functions.col("f" + i)))));
@@ -461,15 +466,33 @@ public final class ResolutionEngine {
     // (each holding a few whole blocks) keep every index small. Explicit count, so AQE keeps it.
     long docs = rows * blockKeys.size();
     int partitions = (int) Math.max(spark.sparkContext().defaultParallelism(), Math.min(20_000, docs / DOCS_PER_INDEX + 1));
-    LOG.info("Lucene retrieval: about {} indexed records in {} partitions", docs, partitions);
+    LOG.info("Candidate retrieval: about {} block members in {} partitions", docs, partitions);
     int topK = rules.maxCandidates();
-    int width = normalized.columns().length - 1;
     return blocked.repartition(partitions, functions.col("block"))
         .mapPartitions((MapPartitionsFunction<Row, Row>) it -> {
           executors.add(org.apache.spark.SparkEnv.get().executorId());
-          return LuceneCandidates.matches(it, new LuceneCandidates.Fields(fuzzy, names, emails, width), topK, scorer,
-              scored, known.value());
+          return BlockCandidates.matches(it, retrieval, topK, scorer, scored, known.value());
         }, Encoders.row(Units.SCHEMA));
+  }
+
+  /**
+   * How retrieval treats each field: fuzzy fields (not composite) by tokens, names with one-edit variants and
+   * nickname-canonical forms, e-mails with their local part.
+   *
+   * @param width how many values follow the record id in a normalized row
+   */
+  BlockCandidates.Fields retrievalFields(int width) {
+    List<String> fuzzyFields = rules.fuzzyFields();
+    boolean[] fuzzy = new boolean[fields.size()];
+    boolean[] names = new boolean[fields.size()];
+    boolean[] emails = new boolean[fields.size()];
+    for (int i = 0; i < fields.size(); i++) {
+      boolean composite = RuleSet.columnsOf(fields.get(i)).size() > 1;
+      fuzzy[i] = fuzzyFields.contains(fields.get(i)) && !composite;
+      names[i] = rules.fields().get(fields.get(i)) == Normalizer.NAME && !composite;
+      emails[i] = rules.fields().get(fields.get(i)) == Normalizer.EMAIL;
+    }
+    return new BlockCandidates.Fields(fuzzy, names, emails, width);
   }
 
   /**

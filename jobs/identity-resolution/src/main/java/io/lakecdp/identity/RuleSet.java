@@ -17,7 +17,7 @@ import java.util.Set;
  * (Fellegi-Sunter). With comparisons, pairs whose match probability reaches {@code threshold} merge, match rules
  * force a merge and forbid rules prevent one; without them, the rules alone decide.
  *
- * @param maxCandidates Lucene hits taken per record
+ * @param maxCandidates retrieval hits taken per record in each block
  * @param maxBlockSize records of one retrieval block above which it is split by a second key
  * @param maxExactGroup records sharing one exact key above which the key is treated as a placeholder
  * @param maxClusterSize clusters above this size are not merged blindly: they are re-clustered on exact rules only
@@ -124,7 +124,7 @@ public record RuleSet(List<MatchRule> rules, int maxCandidates, int maxBlockSize
   }
 
   /**
-   * Fields compared fuzzily by some match rule or comparison: what the Lucene index retrieves on by tokens
+   * Fields compared fuzzily by some match rule or comparison: what retrieval looks for by tokens
    * (names also by one-edit variants and nicknames). Other fields are retrieved on whole values.
    */
   public List<String> fuzzyFields() {

@@ -13,8 +13,9 @@ import org.slf4j.LoggerFactory;
  * less than {@link #MARGIN} bits above the threshold and no match rule forced it. The strong links alone form
  * groups; two groups of at least two records each that only one weak link joins stay apart (a chain is only as
  * good as its weakest link, and one near-threshold pair should not merge two people's records); two or more weak
- * links between the same groups, or a weak link to a single record, still join. Distributed: two connected
- * components runs and one aggregation.
+ * links between the same groups, or a weak link to a single record, still join. Distributed: one connected
+ * components run over the records' strong links, then two over the small graph of groups the weak links join (all of
+ * them: the components; those not cut: the clusters), and a few aggregations.
  */
 final class WeakLinks {
   private static final Logger LOG = LoggerFactory.getLogger(WeakLinks.class);
@@ -22,10 +23,14 @@ final class WeakLinks {
 
   private WeakLinks() {}
 
-  /** Clusters ({@code record_id, cluster_id}), the links cut, and the iterations of the last components run. */
-  record Split(Dataset<Row> clusters, long cut, int iterations) {}
+  /**
+   * {@code components}: connected components of every link; {@code clusters}: of the links not cut (both
+   * {@code record_id, cluster_id}, the smallest record id of each as its label); the links cut; the iterations of
+   * the components runs.
+   */
+  record Split(Dataset<Row> components, Dataset<Row> clusters, long cut, int iterations) {}
 
-  /** @return null when no link is weak (the components already computed stand) */
+  /** @return null when no link is weak (the components of all links are the clusters) */
   static Split apply(SparkSession spark, Dataset<Row> nodes, Dataset<Row> edges, double thresholdWeight) {
     Column strong = functions.col("rule").notEqual(PairScorer.BY_WEIGHT)
         .or(functions.col("scores").getItem("match_weight").geq(thresholdWeight + MARGIN));
@@ -33,26 +38,50 @@ final class WeakLinks {
     if (weak.isEmpty()) {
       return null;
     }
-    Dataset<Row> groups = ConnectedComponents.of(spark, nodes, edges.filter(strong).select("a", "b")).labels();
+    ConnectedComponents.Components strongGroups = ConnectedComponents.of(spark, nodes, edges.filter(strong).select("a", "b"));
+    Dataset<Row> groups = strongGroups.labels();
     Dataset<Row> sizes = groups.groupBy("cluster_id").count();
     Dataset<Row> ga = groups.select(functions.col(ResolutionEngine.ID).as("a"), functions.col("cluster_id").as("ga"));
     Dataset<Row> gb = groups.select(functions.col(ResolutionEngine.ID).as("b"), functions.col("cluster_id").as("gb"));
     Dataset<Row> between = weak.join(ga, "a").join(gb, "b").filter(functions.col("ga").notEqual(functions.col("gb")))
         .withColumn("lo", functions.least(functions.col("ga"), functions.col("gb")))
-        .withColumn("hi", functions.greatest(functions.col("ga"), functions.col("gb")));
-    Dataset<Row> single = between.groupBy("lo", "hi").count().filter("count = 1").drop("count")
+        .withColumn("hi", functions.greatest(functions.col("ga"), functions.col("gb")))
+        .transform(Materialized::of);
+    Dataset<Row> links = between.groupBy("lo", "hi").count()
         .join(sizes.withColumnRenamed("cluster_id", "lo").withColumnRenamed("count", "n_lo"), "lo")
         .join(sizes.withColumnRenamed("cluster_id", "hi").withColumnRenamed("count", "n_hi"), "hi")
-        .filter("n_lo >= 2 AND n_hi >= 2").select("lo", "hi");
-    Dataset<Row> cutLinks = between.join(single, new String[] {"lo", "hi"}).select("a", "b").transform(Materialized::of);
-    long cut = cutLinks.count();
-    if (cut == 0) {
-      return null;
+        .withColumn("cut", functions.expr("count = 1 AND n_lo >= 2 AND n_hi >= 2"))
+        .select("lo", "hi", "cut").transform(Materialized::of);
+    long cut = links.filter("cut").count();
+    if (cut > 0) {
+      LOG.info("{} weak link(s) cut: each was the only link, less than {} bits above the threshold, between two groups"
+          + " of strongly linked records", cut, MARGIN);
     }
-    LOG.info("{} weak link(s) cut: each was the only link, less than {} bits above the threshold, between two groups of"
-        + " strongly linked records", cut, MARGIN);
-    Dataset<Row> kept = edges.select("a", "b").join(cutLinks, new String[] {"a", "b"}, "left_anti");
-    ConnectedComponents.Components cc = ConnectedComponents.of(spark, nodes, kept);
-    return new Split(cc.labels(), cut, cc.iterations());
+    // The graph of groups: a group is labelled by its smallest record id, so the smallest group label of a component
+    // of groups is the smallest record id of the records' component.
+    Dataset<Row> groupNodes = links.select(functions.col("lo").as(ResolutionEngine.ID))
+        .union(links.select(functions.col("hi").as(ResolutionEngine.ID))).distinct();
+    ConnectedComponents.Components all = ConnectedComponents.of(spark, groupNodes,
+        links.select(functions.col("lo").as("a"), functions.col("hi").as("b")));
+    Dataset<Row> components = relabel(groups, all.labels());
+    int iterations = strongGroups.iterations() + all.iterations();
+    Dataset<Row> clusters = components;
+    if (cut > 0) {
+      ConnectedComponents.Components kept = ConnectedComponents.of(spark, groupNodes,
+          links.filter("NOT cut").select(functions.col("lo").as("a"), functions.col("hi").as("b")));
+      clusters = relabel(groups, kept.labels());
+      iterations += kept.iterations();
+    }
+    return new Split(components, clusters, cut, iterations);
+  }
+
+  /** Each record's group label replaced by its group's label in the graph of groups (when the group is in it). */
+  private static Dataset<Row> relabel(Dataset<Row> groups, Dataset<Row> groupLabels) {
+    Dataset<Row> g = groupLabels.select(functions.col(ResolutionEngine.ID).as("group_id"),
+        functions.col("cluster_id").as("group_label"));
+    return groups.join(g, groups.col("cluster_id").equalTo(g.col("group_id")), "left")
+        .select(functions.col(ResolutionEngine.ID),
+            functions.coalesce(functions.col("group_label"), functions.col("cluster_id")).as("cluster_id"))
+        .transform(Materialized::of);
   }
 }

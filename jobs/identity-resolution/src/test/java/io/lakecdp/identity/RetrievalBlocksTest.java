@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * a postal code; records sharing nothing do not meet.
  */
 class RetrievalBlocksTest {
-  private static final String CONFIG = """
+  static final String CONFIG = """
       threshold: 0.95
       comparisons:
         - {name: first_name, kind: name, fields: [first_name, last_name]}
@@ -40,7 +40,7 @@ class RetrievalBlocksTest {
       .add("postal_code", DataTypes.StringType).add("city", DataTypes.StringType);
 
   /** Made-up weights: exact agreement strong, the last level (different) against. */
-  private static MatchModel model(RuleSet rules) {
+  static MatchModel model(RuleSet rules) {
     List<Comparison> cs = rules.comparisons();
     double[][] m = new double[cs.size()][];
     double[][] u = new double[cs.size()][];

@@ -52,6 +52,18 @@ class WeakLinksTest {
     assertEquals(label.get("r4"), label.get("r6"), "two weak links corroborate each other");
     assertEquals(label.get("r8"), label.get("r9"));
     assertEquals(label.get("s0"), label.get("s2"));
+    assertEquals("r0", label.get("r0"), "a cluster is labelled by its smallest record id");
+    assertEquals("r2", label.get("r3"));
+    Map<String, String> component = new HashMap<>();
+    for (Row r : split.components().collectAsList()) {
+      component.put(r.getString(0), r.getString(1));
+    }
+    for (String id : List.of("r0", "r1", "r2", "r3")) {
+      assertEquals("r0", component.get(id), "the cut link still joins the component of every link: " + id);
+    }
+    assertEquals("r4", component.get("r7"));
+    assertEquals("s0", component.get("s2"));
+    assertEquals(13, component.size(), "every record has a component");
   }
 
   @Test

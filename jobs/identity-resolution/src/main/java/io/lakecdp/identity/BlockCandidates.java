@@ -32,19 +32,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Candidate retrieval inside one Spark partition, block by block: a block's records are indexed into an
- * in-memory Lucene index (name tokens, nickname-canonical given names, other values whole), then every
- * record queries it for its top hits: fuzzy terms (one edit) for name tokens, exact terms for everything
- * else; the scoring step applies the rules' own fuzziness. A fuzzy term is expanded once per block and
- * reused.
+ * Candidate retrieval inside one Spark partition, block by block: every member of a block looks for its top hits among
+ * the block's other members (name tokens with their one-edit variants and nickname-canonical forms, other values whole,
+ * scored as Lucene's BM25 scores them); the scoring step applies the rules' own fuzziness. Blocks are ranked in plain
+ * arrays ({@link BlockRanker}); a block larger than {@code -Dlakecdp.ir.lucene-block} (default: none) is searched through
+ * an in-memory Lucene index instead, which finds the same hits at three to six times the cost (BlockRankerTest holds the
+ * two to the same candidates).
  */
-final class LuceneCandidates {
-  private static final Logger LOG = LoggerFactory.getLogger(LuceneCandidates.class);
+final class BlockCandidates {
+  private static final Logger LOG = LoggerFactory.getLogger(BlockCandidates.class);
 
   private static final String[] FIELD_NAMES = new String[64];
   /** Marks a term too common to search for. */
   private static final Query COMMON = new MatchNoDocsQuery("common term");
   static final int COMMON_TERM_MIN_DOCS = Integer.getInteger("lakecdp.ir.common-term-docs", 200);
+  /** Blocks of more members than this get a Lucene index; smaller ones are ranked in plain arrays. */
+  static final int LUCENE_MIN_BLOCK = Integer.getInteger("lakecdp.ir.lucene-block", Integer.MAX_VALUE);
 
   static {
     for (int f = 0; f < FIELD_NAMES.length; f++) {
@@ -52,7 +55,7 @@ final class LuceneCandidates {
     }
   }
 
-  private LuceneCandidates() {}
+  private BlockCandidates() {}
 
   /**
    * How each field is indexed and queried.
@@ -66,10 +69,9 @@ final class LuceneCandidates {
 
   /**
    * Candidate pairs of every retrieval block of the partition, each block on its own: a block of at most
-   * {@code 2 topK + 1} records pairs every two of them; a larger one gets its own Lucene index, which every member
-   * queries for its top hits. What a block yields depends only on its members, not on which other blocks share
-   * the partition, so a block whose members did not change since the last run (its {@link Units#signature}) is
-   * not searched again: its pairs are the last run's.
+   * {@code 2 topK + 1} records pairs every two of them; in a larger one every member takes its top hits. What a block
+   * yields depends only on its members, not on which other blocks share the partition, so a block whose members did
+   * not change since the last run (its {@link Units#signature}) is not searched again: its pairs are the last run's.
    *
    * @param rows {@code record_id} then one normalized value per field (and the term frequencies), then the block key
    * @param scorer decides every candidate pair on the spot, with both records' values at hand
@@ -95,7 +97,7 @@ final class LuceneCandidates {
     int searched = 0;
     try {
       for (Map.Entry<String, Map<String, String[]>> block : blocks.entrySet()) {
-        // members in record-id order: Lucene breaks score ties by document number, so ties go to the smaller id
+        // members in record-id order: score ties are broken by position, so they go to the smaller id
         List<String[]> members = new ArrayList<>(block.getValue().values());
         if (members.size() < 2) {
           continue;
@@ -110,12 +112,14 @@ final class LuceneCandidates {
         if (members.size() <= 2 * topK + 1) {
           // Every two members are no more pairs than topK hits per member, and no index to build.
           decisions.allPairs(members, unit, out);
+        } else if (members.size() <= LUCENE_MIN_BLOCK) {
+          BlockRanker.rank(members, fields, topK, decisions, unit, out);
         } else {
           search(members, fields, topK, decisions, unit, out);
         }
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("Lucene candidate retrieval failed in partition " + partition, e);
+      throw new UncheckedIOException("Candidate retrieval (Lucene) failed in partition " + partition, e);
     }
     scored.add(decisions.scored());
     LOG.info("partition {}: {} blocks, {} searched, {} pairs scored, {} rows in {} ms", partition, blocks.size(), searched,
@@ -124,7 +128,7 @@ final class LuceneCandidates {
   }
 
   /** Indexes one block's members (document number = position) in memory, and lets each query it. */
-  private static void search(List<String[]> records, Fields fields, int topK, Units.Decisions decisions, long unit,
+  static void search(List<String[]> records, Fields fields, int topK, Units.Decisions decisions, long unit,
       List<Row> out) throws IOException {
     boolean[] fuzzy = fields.fuzzy();
     try (ByteBuffersDirectory directory = new ByteBuffersDirectory()) {
