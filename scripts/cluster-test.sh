@@ -84,15 +84,18 @@ log "demo data ($PEOPLE people) ingested for both tenants"
   2> "$WORK/logs/ir-local.log"
 log "local[2] run done"
 
-# spark-submit in client mode from the Maven classpath; the executors run in JVMs the workers start.
+# spark-submit in client mode from the Maven classpath; the executors run in JVMs the workers start. An executor is
+# killed early in the run (building profiles); the worker starts a new one, which must take part in the candidate
+# retrieval: small retrieval partitions (about 500 block members each) and no locality wait give both executors some.
 "$SUBMIT" identity-resolution --tenant oncluster --conf "$CONF" --master "$MASTER" \
+  --driver-java-options "-Dlakecdp.ir.docs-per-index=500" --conf spark.locality.wait=0 \
   --conf spark.executor.memory=1g --conf spark.executor.cores=1 --conf spark.task.maxFailures=4 \
   > "$WORK/logs/ir-cluster.out" 2> "$WORK/logs/ir-cluster.log" &
 IR=$!
 PIDS+=($IR)
 KILLED=""
 for i in $(seq 1 600); do
-  if grep -q "matching and clustering\|Candidate retrieval" "$WORK/logs/ir-cluster.log" 2>/dev/null; then
+  if grep -q "Complete run\|Incremental run" "$WORK/logs/ir-cluster.log" 2>/dev/null; then
     EXEC="$(pgrep -f CoarseGrainedExecutorBackend | head -1 || true)"
     if [[ -n "$EXEC" ]]; then
       sleep 2

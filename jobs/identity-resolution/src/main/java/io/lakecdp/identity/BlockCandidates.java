@@ -46,6 +46,11 @@ final class BlockCandidates {
   /** Marks a term too common to search for. */
   private static final Query COMMON = new MatchNoDocsQuery("common term");
   static final int COMMON_TERM_MIN_DOCS = Integer.getInteger("lakecdp.ir.common-term-docs", 200);
+  /**
+   * Marks the block key of an exact-key group (an e-mail, phone or identifier value, a rule's exact values): every two
+   * of its records are paired, and a group of more than maxExactGroup records is a placeholder, skipped.
+   */
+  static final String EXACT = "\u0001";
   /** Blocks of more members than this get a Lucene index; smaller ones are ranked in plain arrays. */
   static final int LUCENE_MIN_BLOCK = Integer.getInteger("lakecdp.ir.lucene-block", Integer.MAX_VALUE);
 
@@ -68,19 +73,21 @@ final class BlockCandidates {
   record Fields(boolean[] fuzzy, boolean[] names, boolean[] emails, int width) implements java.io.Serializable {}
 
   /**
-   * Candidate pairs of every retrieval block of the partition, each block on its own: a block of at most
-   * {@code 2 topK + 1} records pairs every two of them; in a larger one every member takes its top hits. What a block
+   * Candidate pairs of every block of the partition, each block on its own: an exact-key group ({@link #EXACT}) of at
+   * most {@code maxExactGroup} records, or a retrieval block of at most {@code 2 topK + 1}, pairs every two of its
+   * records; in a larger retrieval block every member takes its top hits. What a block
    * yields depends only on its members, not on which other blocks share the partition, so a block whose members did
    * not change since the last run (its {@link Units#signature}) is not searched again: its pairs are the last run's.
    *
    * @param rows {@code record_id} then one normalized value per field (and the term frequencies), then the block key
    * @param scorer decides every candidate pair on the spot, with both records' values at hand
    * @param scored counts the candidate pairs scored
+   * @param skippedKeys counts the exact-key groups skipped as placeholders
    * @param known signatures of the blocks and keys searched by the last run, sorted (empty: search every block)
    * @return a {@link Units#marker} per block of two or more records, and the decided pairs of each block searched
    */
-  static Iterator<Row> matches(Iterator<Row> rows, Fields fields, int topK, PairScorer scorer,
-      org.apache.spark.util.LongAccumulator scored, long[] known) {
+  static Iterator<Row> matches(Iterator<Row> rows, Fields fields, int topK, int maxExactGroup, PairScorer scorer,
+      org.apache.spark.util.LongAccumulator scored, org.apache.spark.util.LongAccumulator skippedKeys, long[] known) {
     int partition = TaskContext.getPartitionId();
     long start = System.currentTimeMillis();
     Map<String, Map<String, String[]>> blocks = new java.util.TreeMap<>();
@@ -95,6 +102,7 @@ final class BlockCandidates {
     Units.Decisions decisions = new Units.Decisions(scorer);
     List<Row> out = new ArrayList<>();
     int searched = 0;
+    int skipped = 0;
     try {
       for (Map.Entry<String, Map<String, String[]>> block : blocks.entrySet()) {
         // members in record-id order: score ties are broken by position, so they go to the smaller id
@@ -102,14 +110,20 @@ final class BlockCandidates {
         if (members.size() < 2) {
           continue;
         }
-        long unit = Units.signature("b" + block.getKey(), members);
+        String key = block.getKey();
+        boolean exact = key.startsWith(EXACT);
+        if (exact && members.size() > maxExactGroup) {
+          skipped++;
+          continue;
+        }
+        long unit = Units.signature(exact ? "x" + key.substring(EXACT.length()) : "b" + key, members);
         boolean fresh = !Units.known(known, unit);
         out.add(Units.marker(unit, fresh));
         if (!fresh) {
           continue;
         }
         searched++;
-        if (members.size() <= 2 * topK + 1) {
+        if (exact || members.size() <= 2 * topK + 1) {
           // Every two members are no more pairs than topK hits per member, and no index to build.
           decisions.allPairs(members, unit, out);
         } else if (members.size() <= LUCENE_MIN_BLOCK) {
@@ -122,6 +136,7 @@ final class BlockCandidates {
       throw new UncheckedIOException("Candidate retrieval (Lucene) failed in partition " + partition, e);
     }
     scored.add(decisions.scored());
+    skippedKeys.add(skipped);
     LOG.info("partition {}: {} blocks, {} searched, {} pairs scored, {} rows in {} ms", partition, blocks.size(), searched,
         decisions.scored(), out.size(), System.currentTimeMillis() - start);
     return out.iterator();

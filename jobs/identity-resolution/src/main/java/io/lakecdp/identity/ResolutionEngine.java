@@ -39,6 +39,8 @@ public final class ResolutionEngine {
       .add("matched", DataTypes.BooleanType);
   /** Target number of block members in one retrieval partition. */
   static final long DOCS_PER_INDEX = Long.getLong("lakecdp.ir.docs-per-index", 4_000);
+  /** Block rows per record, roughly (names, birth date, e-mail local part, postal code, exact keys), to size partitions. */
+  private static final long BLOCK_KINDS_ESTIMATE = 5;
 
   private final SparkSession spark;
   private final RuleSet rules;
@@ -146,8 +148,7 @@ public final class ResolutionEngine {
     long[] knownUnits = previous == null ? new long[0] : previous.units();
     org.apache.spark.broadcast.Broadcast<long[]> known =
         new org.apache.spark.api.java.JavaSparkContext(spark.sparkContext()).broadcast(knownUnits);
-    Dataset<Row> found = exactMatches(normalized, scorer, scored, skippedKeys, known)
-        .union(luceneMatches(normalized, records, scorer, scored, executors, known))
+    Dataset<Row> found = candidates(normalized, records, scorer, scored, skippedKeys, executors, known)
         .persist(StorageLevel.MEMORY_AND_DISK());
     Dataset<Row> units = found.filter("a IS NULL").select("unit", "fresh").dropDuplicates("unit")
         .persist(StorageLevel.MEMORY_AND_DISK());
@@ -317,12 +318,13 @@ public final class ResolutionEngine {
   }
 
   /**
-   * Decided pairs among records sharing an exact key: the exact values of some match rule's exact criteria
-   * (any combination of their values for multi-valued fields), and each value of the e-mail, phone and
-   * identifier comparisons. Keys shared by more than maxExactGroup records are skipped and logged.
+   * The exact keys of each record, as block rows (the normalized values, then {@link BlockCandidates#EXACT} and the
+   * key): the exact values of some match rule's exact criteria (any combination of their values for multi-valued
+   * fields), and each value of the e-mail, phone and identifier comparisons. The records sharing a key are paired
+   * within its group, where they meet the retrieval blocks (one shuffle for both); a key shared by more than
+   * maxExactGroup records is skipped and logged. Null when nothing is an exact key.
    */
-  private Dataset<Row> exactMatches(Dataset<Row> normalized, PairScorer scorer, LongAccumulator scored,
-      LongAccumulator skipped, org.apache.spark.broadcast.Broadcast<long[]> known) {
+  private Dataset<Row> exactKeyRows(Dataset<Row> normalized) {
     List<int[]> ruleKeys = new ArrayList<>();
     for (MatchRule rule : rules.rules()) {
       if (rule.forbids()) {
@@ -336,10 +338,9 @@ public final class ResolutionEngine {
     }
     int[] valueKeys = rules.exactKeyFields().stream().mapToInt(fields::indexOf).toArray();
     if (ruleKeys.isEmpty() && valueKeys.length == 0) {
-      return spark.createDataFrame(List.of(), Units.SCHEMA);
+      return null;
     }
-    StructType keyedSchema = new StructType().add("k", DataTypes.StringType)
-        .add("v", DataTypes.createArrayType(DataTypes.StringType));
+    StructType keyedSchema = normalized.schema().add("block", DataTypes.StringType);
     org.apache.spark.api.java.function.FlatMapFunction<Row, Row> keys = r -> {
       String[] v = ModelTrainer.strings(r);
       java.util.Set<String> out = new java.util.TreeSet<>();
@@ -375,55 +376,48 @@ public final class ResolutionEngine {
       }
       List<Row> rows = new ArrayList<>();
       for (String k : out) {
-        rows.add(RowFactory.create(k, v));
+        Object[] row = java.util.Arrays.copyOf(v, v.length + 1, Object[].class);
+        row[v.length] = BlockCandidates.EXACT + k;
+        rows.add(RowFactory.create(row));
       }
       return rows.iterator();
     };
-    int maxGroup = rules.maxExactGroup();
-    Dataset<Row> groups = normalized.flatMap(keys, Encoders.row(keyedSchema))
-        .groupBy("k").agg(functions.collect_list("v").as("members"));
-    MapPartitionsFunction<Row, Row> fn = it -> {
-      List<Row> out = new ArrayList<>();
-      Units.Decisions decisions = new Units.Decisions(scorer);
-      long[] seen = known.value();
-      while (it.hasNext()) {
-        Row group = it.next();
-        List<scala.collection.Seq<String>> list = group.getList(1);
-        if (list.size() > maxGroup) {
-          skipped.add(1);
-          continue;
-        }
-        java.util.TreeMap<String, String[]> byId = new java.util.TreeMap<>();
-        for (scala.collection.Seq<String> m : list) {
-          String[] v = values(m);
-          byId.putIfAbsent(v[0], v);
-        }
-        if (byId.size() < 2) {
-          continue;
-        }
-        List<String[]> members = new ArrayList<>(byId.values());
-        long unit = Units.signature("x" + group.getString(0), members);
-        boolean fresh = !Units.known(seen, unit);
-        out.add(Units.marker(unit, fresh));
-        if (fresh) {
-          decisions.allPairs(members, unit, out);
-        }
-      }
-      scored.add(decisions.scored());
-      return out.iterator();
-    };
-    return groups.select("k", "members").mapPartitions(fn, Encoders.row(Units.SCHEMA));
+    return normalized.flatMap(keys, Encoders.row(keyedSchema));
   }
 
   /**
    * Matched pairs found by retrieval within each block of records sharing a phonetic name code, a birth date, an e-mail
    * local part or a postal code ({@link BlockCandidates}).
    */
-  private Dataset<Row> luceneMatches(Dataset<Row> normalized, long rows, PairScorer scorer, LongAccumulator scored,
-      org.apache.spark.util.CollectionAccumulator<String> executors, org.apache.spark.broadcast.Broadcast<long[]> known) {
+  private Dataset<Row> candidates(Dataset<Row> normalized, long rows, PairScorer scorer, LongAccumulator scored,
+      LongAccumulator skippedKeys, org.apache.spark.util.CollectionAccumulator<String> executors,
+      org.apache.spark.broadcast.Broadcast<long[]> known) {
+    Dataset<Row> exact = exactKeyRows(normalized);
+    Dataset<Row> blocked = retrievalBlocks(normalized);
+    if (blocked == null && exact == null) {
+      return spark.createDataFrame(List.of(), Units.SCHEMA);
+    }
+    Dataset<Row> all = blocked == null ? exact : exact == null ? blocked : blocked.union(exact);
+    // A query's cost grows with the partition's index, not with its block: many small partitions
+    // (each holding a few whole blocks) keep every index small. Explicit count, so AQE keeps it.
+    long docs = rows * BLOCK_KINDS_ESTIMATE;
+    int partitions = (int) Math.max(spark.sparkContext().defaultParallelism(), Math.min(20_000, docs / DOCS_PER_INDEX + 1));
+    LOG.info("Candidate retrieval: about {} block members in {} partitions", docs, partitions);
+    int topK = rules.maxCandidates();
+    int maxExactGroup = rules.maxExactGroup();
+    BlockCandidates.Fields retrieval = retrievalFields(normalized.columns().length - 1);
+    return all.repartition(partitions, functions.col("block"))
+        .mapPartitions((MapPartitionsFunction<Row, Row>) it -> {
+          executors.add(org.apache.spark.SparkEnv.get().executorId());
+          return BlockCandidates.matches(it, retrieval, topK, maxExactGroup, scorer, scored, skippedKeys, known.value());
+        }, Encoders.row(Units.SCHEMA));
+  }
+
+  /** The retrieval block rows: each record once per block key it has (normalized values, then the key); null: none. */
+  private Dataset<Row> retrievalBlocks(Dataset<Row> normalized) {
     List<String> fuzzyFields = rules.fuzzyFields();
     if (fuzzyFields.isEmpty()) {
-      return spark.createDataFrame(List.of(), Units.SCHEMA);
+      return null;
     }
     int width = normalized.columns().length - 1;
     BlockCandidates.Fields retrieval = retrievalFields(width);
@@ -461,18 +455,7 @@ public final class ResolutionEngine {
     Dataset<Row> blocked = normalized.withColumn("block", functions.explode(functions.array_distinct(
             functions.flatten(functions.array(blockKeys.toArray(new Column[0]))))))
         .filter("block IS NOT NULL");
-    blocked = splitLargeBlocks(blocked);
-    // A query's cost grows with the partition's index, not with its block: many small partitions
-    // (each holding a few whole blocks) keep every index small. Explicit count, so AQE keeps it.
-    long docs = rows * blockKeys.size();
-    int partitions = (int) Math.max(spark.sparkContext().defaultParallelism(), Math.min(20_000, docs / DOCS_PER_INDEX + 1));
-    LOG.info("Candidate retrieval: about {} block members in {} partitions", docs, partitions);
-    int topK = rules.maxCandidates();
-    return blocked.repartition(partitions, functions.col("block"))
-        .mapPartitions((MapPartitionsFunction<Row, Row>) it -> {
-          executors.add(org.apache.spark.SparkEnv.get().executorId());
-          return BlockCandidates.matches(it, retrieval, topK, scorer, scored, known.value());
-        }, Encoders.row(Units.SCHEMA));
+    return splitLargeBlocks(blocked);
   }
 
   /**

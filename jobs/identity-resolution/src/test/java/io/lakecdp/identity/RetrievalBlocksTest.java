@@ -99,6 +99,35 @@ class RetrievalBlocksTest {
   }
 
   @Test
+  void exactKeyGroupsPairEveryMemberAndPlaceholdersAreSkipped(@TempDir Path dir) throws Exception {
+    SparkSession spark = TestSpark.session();
+    RuleSet rules = PairScorerTest.rules(dir, CONFIG);
+    List<Row> rows = new ArrayList<>();
+    // 30 records sharing one e-mail (more than 2 maxCandidates + 1, at most maxExactGroup 100): every two are paired
+    for (int i = 0; i < 30; i++) {
+      rows.add(RowFactory.create(String.format("s%03d", i), "Given" + (char) ('a' + i % 26) + i, "Family" + i,
+          String.format("19%02d-01-01", i), "shared.box@mail.com", null, null, null));
+    }
+    // 101 records sharing one e-mail: a placeholder, not paired as a group (they still meet in their blocks)
+    for (int i = 0; i < 101; i++) {
+      rows.add(RowFactory.create(String.format("p%03d", i), "Other" + (char) ('a' + i % 26) + i, "Name" + i,
+          String.format("18%02d-02-02", i % 100), "noreply@shop.com", null, null, null));
+    }
+    Dataset<Row> profiles = spark.createDataFrame(rows, PROFILE);
+    ResolutionEngine.Result result = new ResolutionEngine(spark, rules).resolve(profiles, model(rules), 0.0);
+    long shared = 0;
+    long placeholder = 0;
+    for (Row r : result.scored().select("a", "b").collectAsList()) {
+      shared += r.getString(0).startsWith("s") && r.getString(1).startsWith("s") ? 1 : 0;
+      placeholder += r.getString(0).startsWith("p") && r.getString(1).startsWith("p") ? 1 : 0;
+    }
+    assertEquals(30 * 29 / 2, shared, "every two records of an exact-key group are candidates");
+    // Paired whole it would give 5,050 pairs; in its blocks (local part, given-name code, surname code) a record takes
+    // at most ten hits each.
+    assertTrue(placeholder > 0 && placeholder <= 3 * 101 * 10, "the placeholder group is not paired whole: " + placeholder);
+  }
+
+  @Test
   void aSwapAcrossANicknameOrAnInitialIsASwap() {
     int[] pos = {1, 2};
     String[] webKate = {"w", "marshall", "kate"};
