@@ -203,7 +203,7 @@ final class BlockCandidates {
           Term term = new Term(FIELD_NAMES[f], token);
           Query clause = clauses.get(term);
           if (clause == null) {
-            boolean fuzzyTerm = fuzzy[f] && names[f] && !token.startsWith("=") && token.length() >= 3;
+            boolean fuzzyTerm = fuzzyTerm(fields, f, token);
             clause = reader.docFreq(term) > commonTerm ? COMMON
                 : fuzzyTerm ? searcher.rewrite(new FuzzyQuery(term, 1, 1, 20, true)) : new TermQuery(term);
             clauses.put(term, clause);
@@ -236,6 +236,14 @@ final class BlockCandidates {
         }
       }
     }
+  }
+
+  /**
+   * Whether a record's term of field {@code f} is looked for with its one-edit variants too: a name token of three
+   * letters or more (not a nickname-canonical form).
+   */
+  static boolean fuzzyTerm(Fields fields, int f, String token) {
+    return fields.fuzzy()[f] && fields.names()[f] && !token.startsWith("=") && token.length() >= 3;
   }
 
   /**

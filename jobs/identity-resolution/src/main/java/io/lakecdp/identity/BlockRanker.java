@@ -109,7 +109,7 @@ final class BlockRanker {
     }
     int commonTerm = Math.max(BlockCandidates.COMMON_TERM_MIN_DOCS, n / 100);
     int[][] expansions = new int[terms][];
-    float[][] boosts = new float[terms][];
+    float[][] boosts = new float[terms][]; // per variant: its similarity, then (once expanded) its score
     Map<String, List<Integer>> neighbourhoods = null;
     double[] acc = new double[n];
     int[] touched = new int[n];
@@ -131,21 +131,24 @@ final class BlockRanker {
         clauses++;
         int f = termField.get(t);
         String token = termText.get(t);
-        if (fuzzy[f] && names[f] && !token.startsWith("=") && token.length() >= 3) {
+        if (BlockCandidates.fuzzyTerm(fields, f, token)) {
           if (expansions[t] == null) {
             if (neighbourhoods == null) {
               neighbourhoods = neighbourhoods(termText, termField, fuzzy, names);
             }
             expand(t, termText, termField, sizes, neighbourhoods, expansions, boosts);
+            // Once per term: every variant weighs its similarity times the most frequent variant's idf.
+            int maxDf = 0;
+            for (int v : expansions[t]) {
+              maxDf = Math.max(maxDf, sizes[v]);
+            }
+            float weight = idf(docCount[f], maxDf);
+            for (int e = 0; e < expansions[t].length; e++) {
+              boosts[t][e] = score(boosts[t][e] * weight, lengthNorm[f]);
+            }
           }
-          int maxDf = 0;
-          for (int v : expansions[t]) {
-            maxDf = Math.max(maxDf, sizes[v]);
-          }
-          float weight = idf(docCount[f], maxDf);
           for (int e = 0; e < expansions[t].length; e++) {
-            hitCount = add(postings.get(expansions[t][e]), sizes[expansions[t][e]],
-                score(boosts[t][e] * weight, lengthNorm[f]), acc, touched, hitCount);
+            hitCount = add(postings.get(expansions[t][e]), sizes[expansions[t][e]], boosts[t][e], acc, touched, hitCount);
           }
         } else {
           hitCount = add(postings.get(t), sizes[t], score(idf[t], lengthNorm[f]), acc, touched, hitCount);
