@@ -40,6 +40,7 @@ public final class StreamIngest {
   private static final Logger LOG = LoggerFactory.getLogger(StreamIngest.class);
   private static final String OP = "__op";
   private static final String PRIO = "__prio";
+  private static final String CACHE_COMPRESSED = "spark.sql.inMemoryColumnarStorage.compressed";
 
   private final JobContext ctx;
   private final SparkSession spark;
@@ -143,11 +144,17 @@ public final class StreamIngest {
 
   private StreamResult ingestValidated(Dataset<Row> validated, List<LandingFile> consumed, List<String> columns,
       String batchId, Map<String, String> tags, Consumer<Dataset<Row>> onValid, long start) {
+    // The batch is read once and used two or three times (counts, quarantine, the write); it is cached without
+    // Spark's column compression, whose dictionary encoding of unique values (offsets, keys) costs more than
+    // the memory it saves for a batch that lives a few seconds.
+    String compressed = spark.conf().get(CACHE_COMPRESSED, "true");
+    spark.conf().set(CACHE_COMPRESSED, "false");
     validated = validated.persist(StorageLevel.MEMORY_AND_DISK());
     try {
       return ingest(validated, consumed, columns, batchId, tags, onValid, start);
     } finally {
       validated.unpersist();
+      spark.conf().set(CACHE_COMPRESSED, compressed);
     }
   }
 
@@ -159,16 +166,22 @@ public final class StreamIngest {
     long total = 0;
     long bad = 0;
     long deleteRequests = 0;
-    for (Row r : validated.groupBy(functions.col(RecordValidator.REASON).isNull().as("ok"), functions.col(OP))
-        .count().collectAsList()) {
+    long mostPerKey = 0;
+    for (Row r : counts(validated)) {
       total += r.getLong(2);
       if (!r.getBoolean(0)) {
         bad += r.getLong(2);
       } else if ("D".equals(r.getString(1))) {
         deleteRequests += r.getLong(2);
+      } else {
+        mostPerKey = Math.max(mostPerKey, r.getLong(3));
       }
     }
-    LOG.info("Stream {}: {} records read, {} valid, {} to quarantine", stream.name(), total, total - bad, bad);
+    // Keys unique in the batch (and no delete requests to order against them): every row is already the
+    // newest of its key, and the write needs no shuffle to pick it.
+    boolean uniqueKeys = !stream.primaryKey().isEmpty() && deleteRequests == 0 && mostPerKey <= 1;
+    LOG.info("Stream {}: {} records read, {} valid, {} to quarantine{}", stream.name(), total, total - bad, bad,
+        stream.primaryKey().isEmpty() ? "" : uniqueKeys ? "; keys unique in the batch" : "; some keys repeat in the batch");
     if (bad > 0) {
       ctx.step("quarantining " + bad + " records of " + stream.name());
       Quarantine.write(spark, lake, ctx.tables().quarantine(), stream.name(), ctx.runId(),
@@ -191,7 +204,7 @@ public final class StreamIngest {
     }
     long loaded = total - bad - deleteRequests;
     ctx.step((stream.refresh() == RefreshMode.UPSERT ? "merging into " : "replacing ") + table);
-    applyBatch(good, extras, commit, bad > 0 && loaded == 0);
+    applyBatch(good, extras, commit, bad > 0 && loaded == 0, uniqueKeys);
     markIfNoCommit(commit);
     LOG.info("Stream {}: committed {} rows ({} delete requests) from {} to {} in {} ms", stream.name(),
         loaded, deleteRequests, consumed.isEmpty() ? "batch " + batchId : consumed.size() + " file(s)", table, elapsed(start));
@@ -203,7 +216,8 @@ public final class StreamIngest {
    * Applies valid rows to the DLO in one commit carrying {@code commit} in its summary: the newest version
    * of each key is merged (or appended into an empty table), or the table is replaced (full refresh).
    */
-  void applyBatch(Dataset<Row> good, Map<String, Column> extras, Map<String, String> commit, boolean keepTableOnEmpty) {
+  void applyBatch(Dataset<Row> good, Map<String, Column> extras, Map<String, String> commit, boolean keepTableOnEmpty,
+      boolean uniqueKeys) {
     List<Column> cols = new ArrayList<>();
     List<String> names = new ArrayList<>();
     for (FieldSpec f : stream.fieldList()) {
@@ -228,7 +242,7 @@ public final class StreamIngest {
     cols.add(functions.col(PRIO));
     cols.add(functions.col(SourceReader.OFFSET));
     Dataset<Row> rows = good.select(cols.toArray(new Column[0]));
-    if (!stream.primaryKey().isEmpty()) {
+    if (!stream.primaryKey().isEmpty() && !uniqueKeys) {
       rows = newestPerKey(rows);
     }
     if (stream.refresh() == RefreshMode.FULL_REFRESH) {
@@ -257,6 +271,22 @@ public final class StreamIngest {
     rows.createOrReplaceTempView(view);
     lake.commitWith(commit, () -> spark.sql(mergeSql(view, names)));
     spark.catalog().dropTempView(view);
+  }
+
+  /**
+   * One row per (valid, operation): the record count and, for keyed streams, the most records any one key has
+   * (counted over the keys alone, a far narrower shuffle than the rows').
+   */
+  private List<Row> counts(Dataset<Row> validated) {
+    Column ok = functions.col(RecordValidator.REASON).isNull().as("ok");
+    if (stream.primaryKey().isEmpty()) {
+      return validated.groupBy(ok, functions.col(OP)).agg(functions.count(functions.lit(1)), functions.lit(0L))
+          .collectAsList();
+    }
+    List<Column> byKey = new ArrayList<>(List.of(ok, functions.col(OP)));
+    stream.primaryKey().forEach(k -> byKey.add(functions.col("`" + k + "`")));
+    return validated.groupBy(byKey.toArray(new Column[0])).agg(functions.count(functions.lit(1)).as("n"))
+        .groupBy("ok", OP).agg(functions.sum("n"), functions.max("n")).collectAsList();
   }
 
   /** An empty table needs no MERGE: the newest version of each key is simply appended. */

@@ -49,6 +49,9 @@ public final class DloWriteBenchmark extends Benchmark {
 
   @Option(names = "--files", defaultValue = "4", description = "Landing files per data set.") int files;
 
+  @Option(names = "--repeat", defaultValue = "3",
+      description = "Times the ingest comparison runs, alternating the two sides; medians are compared.") int repeat;
+
   @Override
   protected Map<String, Object> quickSizes() {
     return Map.of("--rows", 50_000, "--table-rows", 200_000);
@@ -68,26 +71,40 @@ public final class DloWriteBenchmark extends Benchmark {
     writeCsv(work.resolve("landing/warmup/orders"), 20_000, 1);
     ingest(conf, "warmup");
 
-    // 1. ingest of N rows
+    // 1. ingest of N rows, each side timed --repeat times in turn (fresh tables each time); medians compared
     Path ingestFiles = work.resolve("landing/ingest/orders");
     writeCsv(ingestFiles, rows, files);
-    tenant(conf, "ingest", "upsert", "merge-on-read");
-    spark.sql("CREATE TABLE lake.baseline.plain_append (" + CSV_SCHEMA.toDDL() + ") USING iceberg");
-    double baseline = Stopwatch.seconds(() -> {
-      try {
-        spark.read().option("header", "true").option("timestampFormat", "yyyy-MM-dd HH:mm:ss")
-            .schema(CSV_SCHEMA).csv(ingestFiles.toString()).writeTo("lake.baseline.plain_append").append();
-      } catch (org.apache.spark.sql.catalyst.analysis.NoSuchTableException e) {
-        throw new IllegalStateException(e);
+    double[] baselines = new double[repeat];
+    double[] ours = new double[repeat];
+    long loaded = 0;
+    for (int r = 0; r < repeat; r++) {
+      String tenant = r == 0 ? "ingest" : "ingest" + r;
+      if (r > 0) {
+        Files.createDirectories(work.resolve("landing/" + tenant));
+        Files.createSymbolicLink(work.resolve("landing/" + tenant + "/orders"), ingestFiles);
       }
-    });
-    double ours = Stopwatch.seconds(() -> ingest(conf, "ingest"));
-    long loaded = spark.table("lake.ingest_dlo.orders").count();
-    row("Ingest " + fmt(rows) + " CSV rows (" + files + " files) into an empty DLO", ours, "plain `spark.read.csv(...).writeTo(...).append()`",
-        baseline, loaded, loaded == rows ? "" : "loaded " + loaded);
+      tenant(conf, tenant, "upsert", "merge-on-read");
+      String plain = "lake.baseline.plain_append" + (r == 0 ? "" : r);
+      spark.sql("CREATE TABLE " + plain + " (" + CSV_SCHEMA.toDDL() + ") USING iceberg");
+      baselines[r] = Stopwatch.seconds(() -> {
+        try {
+          spark.read().option("header", "true").option("timestampFormat", "yyyy-MM-dd HH:mm:ss")
+              .schema(CSV_SCHEMA).csv(ingestFiles.toString()).writeTo(plain).append();
+        } catch (org.apache.spark.sql.catalyst.analysis.NoSuchTableException e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      ours[r] = Stopwatch.seconds(() -> ingest(conf, tenant));
+      loaded = spark.table("lake." + tenant + "_dlo.orders").count();
+      log("ingest round %d: lakecdp %.2f s, plain append %.2f s", r + 1, ours[r], baselines[r]);
+    }
+    row("Ingest " + fmt(rows) + " CSV rows (" + files + " files) into an empty DLO" + (repeat > 1 ? " (median of " + repeat + ")" : ""),
+        median(ours), "plain `spark.read.csv(...).writeTo(...).append()`", median(baselines), loaded,
+        loaded == rows ? "" : "loaded " + loaded);
 
     // 2. upsert of a share of changed rows into a large DLO, CoW vs MoR, vs a full rewrite
     int changed = (int) Math.round(tableRows * changeFraction);
+    double baseline = 0;
     for (String mode : List.of("copy-on-write", "merge-on-read")) {
       String tenant = mode.equals("copy-on-write") ? "upsert_cow" : "upsert_mor";
       tenant(conf, tenant, "upsert", mode);
@@ -112,6 +129,13 @@ public final class DloWriteBenchmark extends Benchmark {
     System.out.println();
     System.out.println("| What | lakecdp (s) | Baseline | Baseline (s) | Ratio | Note |");
     System.out.println("|---|---:|---|---:|---:|---|");
+  }
+
+  private static double median(double[] values) {
+    double[] sorted = values.clone();
+    java.util.Arrays.sort(sorted);
+    int n = sorted.length;
+    return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
   }
 
   private String pct() {
