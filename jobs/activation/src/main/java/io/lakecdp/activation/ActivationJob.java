@@ -188,16 +188,19 @@ public final class ActivationJob {
       return Outcome.skipped(a.id(), fingerprint);
     }
     String refresh = refreshFor(a, stateTable);
+    boolean delivered = delivery.hasManifest(runTarget);
+    // A delivery that only writes the members (no per-member state to keep) computes them in one pass: counted while
+    // written. Without adaptive execution to size the partitions, the files need the count first (cached, coalesced).
+    boolean onePass = !delivered && !keepsState(a) && spark.conf().get("spark.sql.adaptive.enabled", "true").equals("true");
     ctx.step("activation " + a.id() + ": selecting members");
-    MemberSelection.Members m = select.members(a, selection);
+    MemberSelection.Members m = onePass ? select.observed(a, selection) : select.members(a, selection);
     Dataset<Row> current = m.export();
     try {
-      long exported = m.exported();
       stages.put("select", System.currentTimeMillis() - t);
-      LOG.info("Activation {}: {} members to send ({} holdout, {} opted out, {} without a contact point)", a.id(),
-          exported, m.holdout(), m.skippedConsent(), m.skippedNoContactPoint());
+      if (!m.countedByWrite()) {
+        logCounts(a, m);
+      }
 
-      boolean delivered = delivery.hasManifest(runTarget);
       long rows;
       long removals = 0;
       List<Delivery.StagedFile> files = new ArrayList<>();
@@ -226,7 +229,15 @@ public final class ActivationJob {
           removed = previous.select(MEMBER).join(current.select(MEMBER), scala.collection.JavaConverters
               .asScalaBuffer(List.of(MEMBER)).toSeq(), "left_anti");
         }
-        rows = exportFiles.write(a, upserts.drop(ROW_HASH), new Path(export, "members"), removed == null ? exported : -1);
+        if (m.countedByWrite()) {
+          exportFiles.writeOnce(a, current.drop(ROW_HASH), new Path(export, "members"));
+          m.counted();
+          logCounts(a, m);
+          rows = m.exported();
+        } else {
+          rows = exportFiles.write(a, upserts.drop(ROW_HASH), new Path(export, "members"),
+              removed == null ? m.exported() : -1);
+        }
         if (removed != null) {
           removals = exportFiles.write(a, removed, new Path(export, "removals"), -1);
         }
@@ -287,6 +298,11 @@ public final class ActivationJob {
     } finally {
       m.release();
     }
+  }
+
+  private static void logCounts(ActivationDefinition a, MemberSelection.Members m) {
+    LOG.info("Activation {}: {} members to send ({} holdout, {} opted out, {} without a contact point)", a.id(),
+        m.exported(), m.holdout(), m.skippedConsent(), m.skippedNoContactPoint());
   }
 
   /** Only incremental activations compare with what was delivered: full ones keep no per-member state. */

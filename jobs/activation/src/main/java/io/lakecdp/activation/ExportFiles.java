@@ -40,20 +40,31 @@ final class ExportFiles {
     try {
       long count = knownCount >= 0 ? knownCount : persisted.count();
       int files = (int) Math.max(1, Math.min(10_000, (count + a.maxRowsPerFile() - 1) / a.maxRowsPerFile()));
-      var writer = persisted.coalesce(files).write().mode(SaveMode.Overwrite)
-          .option("maxRecordsPerFile", a.maxRowsPerFile());
-      switch (a.format()) {
-        case CSV -> writer.option("header", "true").option("compression", a.gzip() ? "gzip" : "none")
-            .option("timestampFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSXXX").csv(dir.toString());
-        case NDJSON -> writer.option("compression", a.gzip() ? "gzip" : "none")
-            .option("timestampFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSXXX").json(dir.toString());
-        case PARQUET -> writer.parquet(dir.toString());
-      }
+      save(a, persisted.coalesce(files), dir);
       return count;
     } finally {
       if (knownCount < 0) {
         persisted.unpersist();
       }
+    }
+  }
+
+  /**
+   * Writes rows whose count is not known yet, in the one pass that computes them: no coalescing (which would need
+   * the count), so the files follow the partitions Spark's adaptive execution sized, each split at maxRowsPerFile.
+   */
+  void writeOnce(ActivationDefinition a, Dataset<Row> rows, Path dir) {
+    save(a, rows, dir);
+  }
+
+  private static void save(ActivationDefinition a, Dataset<Row> rows, Path dir) {
+    var writer = rows.write().mode(SaveMode.Overwrite).option("maxRecordsPerFile", a.maxRowsPerFile());
+    switch (a.format()) {
+      case CSV -> writer.option("header", "true").option("compression", a.gzip() ? "gzip" : "none")
+          .option("timestampFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSXXX").csv(dir.toString());
+      case NDJSON -> writer.option("compression", a.gzip() ? "gzip" : "none")
+          .option("timestampFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSXXX").json(dir.toString());
+      case PARQUET -> writer.parquet(dir.toString());
     }
   }
 

@@ -22,6 +22,8 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.execution.QueryExecution;
+import org.apache.spark.sql.util.QueryExecutionListener;
 import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.functions;
 import org.apache.spark.storage.StorageLevel;
@@ -32,6 +34,7 @@ import org.apache.spark.storage.StorageLevel;
  * query reads; and the members it keeps, counted once.
  */
 final class MemberSelection {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(MemberSelection.class);
   private static final String OPTED_OUT = "_opted_out";
   private static final String HAS_CONTACT_POINT = "_has_contact_point";
   private static final String MEMBER = ActivationJob.MEMBER;
@@ -50,13 +53,121 @@ final class MemberSelection {
   }
 
   /**
-   * The export rows (lazily over {@code cached}, which holds every non-holdout member with its flags) and the
-   * counts of members left out, for one activation. {@link #release()} frees the cache.
+   * The export rows and the counts of members left out, for one activation. Either the rows are computed once into
+   * {@code cached} (counted before anything is written; {@link #release()} frees the cache), or they are counted by
+   * an observation while the one write reads them ({@link #counted()}, after that write).
    */
-  record Members(Dataset<Row> export, Dataset<Row> cached, long exported, long holdout, long skippedConsent,
-      long skippedNoContactPoint) {
+  static final class Members {
+    private final Dataset<Row> export;
+    private final Dataset<Row> cached;
+    private final ObservedCounts counts;
+    private final long holdout;
+    private long all;
+    private long skippedConsent;
+    private long skippedNoContactPoint;
+
+    private Members(Dataset<Row> export, Dataset<Row> cached, ObservedCounts counts, long holdout) {
+      this.export = export;
+      this.cached = cached;
+      this.counts = counts;
+      this.holdout = holdout;
+    }
+
+    Dataset<Row> export() {
+      return export;
+    }
+
+    /** Whether the counts are known only after the export has been written. */
+    boolean countedByWrite() {
+      return counts != null;
+    }
+
+    /** Takes the counts the write observed; call once the export has been written. */
+    void counted() {
+      Row c = counts.take();
+      set(c.getLong(0), c.getLong(1), c.getLong(2));
+    }
+
+    private void set(long all, long skippedConsent, long skippedNoContactPoint) {
+      this.all = all;
+      this.skippedConsent = skippedConsent;
+      this.skippedNoContactPoint = skippedNoContactPoint;
+    }
+
+    long exported() {
+      return all - skippedConsent - skippedNoContactPoint;
+    }
+
+    long holdout() {
+      return holdout;
+    }
+
+    long skippedConsent() {
+      return skippedConsent;
+    }
+
+    long skippedNoContactPoint() {
+      return skippedNoContactPoint;
+    }
+
     void release() {
-      cached.unpersist();
+      if (cached != null) {
+        cached.unpersist();
+      }
+      if (counts != null) {
+        counts.close();
+      }
+    }
+  }
+
+  /**
+   * The counts a write observed on its way ({@link Dataset#observe(String, Column, Column...)}), caught by a query
+   * listener. Should the plan have lost the observation (Spark may replace a plan it proves empty), the counts are
+   * computed by a query of their own rather than guessed.
+   */
+  private static final class ObservedCounts implements QueryExecutionListener {
+    private final SparkSession spark;
+    private final String name;
+    private final Dataset<Row> selection;
+    private volatile Row observed;
+
+    ObservedCounts(SparkSession spark, String name, Dataset<Row> selection) {
+      this.spark = spark;
+      this.name = name;
+      this.selection = selection;
+      spark.listenerManager().register(this);
+    }
+
+    @Override
+    public void onSuccess(String funcName, QueryExecution qe, long durationNs) {
+      scala.Option<Row> metrics = qe.observedMetrics().get(name);
+      if (metrics.isDefined()) {
+        observed = metrics.get();
+      }
+    }
+
+    @Override
+    public void onFailure(String funcName, QueryExecution qe, Exception exception) {
+      // the write failed: the job stops before any count is asked for
+    }
+
+    Row take() {
+      try {
+        spark.sparkContext().listenerBus().waitUntilEmpty(60_000);
+      } catch (java.util.concurrent.TimeoutException e) {
+        // counted below
+      }
+      close();
+      if (observed != null) {
+        return observed;
+      }
+      LOG.info("The export's write carried no member counts (its plan was simplified away); counting them apart");
+      Column[] c = counts();
+      return selection.agg(c[0], java.util.Arrays.copyOfRange(c, 1, c.length)).first();
+    }
+
+    void close() {
+      spark.listenerManager().unregister(this);
     }
   }
 
@@ -71,17 +182,39 @@ final class MemberSelection {
   /** {@link #selection}, persisted and counted. */
   Members members(ActivationDefinition a, Dataset<Row> selection) {
     Dataset<Row> cached = selection.persist(StorageLevel.MEMORY_AND_DISK());
-    Row c = cached.agg(functions.count("*"), functions.count(functions.when(functions.col(OPTED_OUT), 1)),
+    Row c = cached.agg(counts()[0], counts()[1], counts()[2]).first();
+    Members m = new Members(exportRows(cached), cached, null, holdout(a));
+    m.set(c.getLong(0), c.getLong(1), c.getLong(2));
+    return m;
+  }
+
+  /**
+   * {@link #selection} for a single write: nothing is cached or counted beforehand; an observation counts the members
+   * (and those left out) in the same pass that writes them. The observation sits after the selection's last shuffle,
+   * so it runs in the write's own tasks and counts every member once.
+   */
+  Members observed(ActivationDefinition a, Dataset<Row> selection) {
+    String name = "lakecdp_activation_" + a.id() + "_" + java.util.UUID.randomUUID();
+    Column[] c = counts();
+    Dataset<Row> observed = selection.observe(name, c[0], java.util.Arrays.copyOfRange(c, 1, c.length));
+    return new Members(exportRows(observed), null, new ObservedCounts(spark, name, selection), holdout(a));
+  }
+
+  private static Column[] counts() {
+    return new Column[] {functions.count(functions.lit(1)).as("all"),
+        functions.count(functions.when(functions.col(OPTED_OUT), 1)).as("opted_out"),
         functions.count(functions.when(functions.not(functions.col(OPTED_OUT))
-            .and(functions.not(functions.col(HAS_CONTACT_POINT))), 1))).first();
-    long holdout = spark.table(tables.membershipLatest()).filter(functions.col("segment_id").equalTo(a.segment())
-        .and(functions.col("holdout"))).count();
-    Dataset<Row> export = cached.filter(functions.not(functions.col(OPTED_OUT)).and(functions.col(HAS_CONTACT_POINT)))
+            .and(functions.not(functions.col(HAS_CONTACT_POINT))), 1)).as("no_contact_point")};
+  }
+
+  private static Dataset<Row> exportRows(Dataset<Row> selected) {
+    return selected.filter(functions.not(functions.col(OPTED_OUT)).and(functions.col(HAS_CONTACT_POINT)))
         .drop(OPTED_OUT, HAS_CONTACT_POINT);
-    long skippedConsent = c.getLong(1);
-    long skippedNoContact = c.getLong(2);
-    return new Members(export, cached, c.getLong(0) - skippedConsent - skippedNoContact, holdout, skippedConsent,
-        skippedNoContact);
+  }
+
+  private long holdout(ActivationDefinition a) {
+    return spark.table(tables.membershipLatest()).filter(functions.col("segment_id").equalTo(a.segment())
+        .and(functions.col("holdout"))).count();
   }
 
   /**
