@@ -40,17 +40,37 @@ final class RecordValidator {
         .anyMatch(c -> fields.stream().noneMatch(f -> f.sourceName().equals(c)));
     Dataset<Row> withRaw = dso.records().select(raw.toArray(new Column[0]));
 
-    // step 1: every source field typed, with the problems of the record so far
+    List<String> passThrough = new ArrayList<>(List.of(SourceReader.ERROR, SourceReader.RAW, SourceReader.VALUES,
+        SourceReader.EXTRA));
+    for (String c : dso.records().columns()) {
+      if (c.startsWith("_kafka_")) {
+        passThrough.add(c);  // system columns of Kafka records pass through
+      }
+    }
+
+    // step 1: every source field typed, once: the checks below read the typed column, so a value is parsed a single
+    // time per record (a cast repeated inside a condition is not shared by Spark's subexpression elimination)
     List<Column> typedCols = new ArrayList<>();
     typedCols.add(functions.col(SourceReader.FILE));
     typedCols.add(functions.col(SourceReader.OFFSET));
+    for (int i = 0; i < fields.size(); i++) {
+      typedCols.add(typed(rawName(i), fields.get(i)).as(fields.get(i).name()));
+      typedCols.add(functions.col(rawName(i)));
+    }
+    passThrough.forEach(c -> typedCols.add(functions.col(c)));
+    Dataset<Row> typedOnce = withRaw.select(typedCols.toArray(new Column[0]));
+
+    // step 1b: the problems of the record so far
+    List<Column> checkedCols = new ArrayList<>();
+    checkedCols.add(functions.col(SourceReader.FILE));
+    checkedCols.add(functions.col(SourceReader.OFFSET));
     List<Column> problems = new ArrayList<>();
     problems.add(functions.col(SourceReader.ERROR));
     for (int i = 0; i < fields.size(); i++) {
       FieldSpec f = fields.get(i);
       Column rawValue = functions.col(rawName(i));
-      Column typed = typed(rawName(i), f);
-      typedCols.add(typed.as(f.name()));
+      Column typed = functions.col("`" + f.name() + "`");
+      checkedCols.add(typed);
       if (!f.type().equals(DataTypes.StringType)) {
         problems.add(functions.when(rawValue.isNotNull().and(typed.isNull()),
             functions.concat(functions.lit("field " + f.name() + ": cannot read '"),
@@ -62,16 +82,9 @@ final class RecordValidator {
       }
     }
     Column sofar = functions.concat_ws("; ", problems.toArray(new Column[0]));
-    typedCols.add(functions.when(sofar.notEqual(""), sofar).as(REASON));
-    List<String> passThrough = new ArrayList<>(List.of(SourceReader.ERROR, SourceReader.RAW, SourceReader.VALUES,
-        SourceReader.EXTRA));
-    for (String c : dso.records().columns()) {
-      if (c.startsWith("_kafka_")) {
-        passThrough.add(c);  // system columns of Kafka records pass through
-      }
-    }
-    passThrough.forEach(c -> typedCols.add(functions.col(c)));
-    Dataset<Row> typedRows = withRaw.select(typedCols.toArray(new Column[0]));
+    checkedCols.add(functions.when(sofar.notEqual(""), sofar).as(REASON));
+    passThrough.forEach(c -> checkedCols.add(functions.col(c)));
+    Dataset<Row> typedRows = typedOnce.select(checkedCols.toArray(new Column[0]));
 
     // step 2: formula fields over the typed source fields; a record a formula fails on gets a reason
     List<Column> out = new ArrayList<>();
