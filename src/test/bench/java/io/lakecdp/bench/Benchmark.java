@@ -111,4 +111,12 @@ public abstract class Benchmark implements Callable<Integer> {
   protected void log(String format, Object... args) {
     System.err.printf("[bench-" + stage + "] " + format + "%n", args);
   }
+
+  /** The median of timings of repeated rounds. */
+  protected static double median(double[] values) {
+    double[] sorted = values.clone();
+    java.util.Arrays.sort(sorted);
+    int n = sorted.length;
+    return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+  }
 }

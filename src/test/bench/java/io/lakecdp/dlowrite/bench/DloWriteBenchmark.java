@@ -131,13 +131,6 @@ public final class DloWriteBenchmark extends Benchmark {
     System.out.println("|---|---:|---|---:|---:|---|");
   }
 
-  private static double median(double[] values) {
-    double[] sorted = values.clone();
-    java.util.Arrays.sort(sorted);
-    int n = sorted.length;
-    return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-  }
-
   private String pct() {
     return String.format(Locale.ROOT, "%.1f%%", changeFraction * 100);
   }
