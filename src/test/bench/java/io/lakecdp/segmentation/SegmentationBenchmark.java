@@ -166,7 +166,7 @@ public final class SegmentationBenchmark extends Benchmark {
     StringWriter out = new StringWriter();
     int code = JobMain.run(new SegmentationCommand.PublishCommand(), new PrintWriter(out),
         new PrintWriter(System.err, true), "--tenant", TENANT, "--conf", conf.toString(), "--as-of", AS_OF,
-        "--run-id", runId);
+        "--run-id", runId, "--force");  // computed every time, also when an earlier run of the benchmark published the same
     if (code != 0) {
       throw new IllegalStateException("segmentation publish failed: " + out);
     }
