@@ -160,14 +160,13 @@ public final class StreamIngest {
 
   private StreamResult ingest(Dataset<Row> validated, List<LandingFile> consumed, List<String> columns, String batchId,
       Map<String, String> tags, Consumer<Dataset<Row>> onValid, long start) {
-    Map<String, Column> extras = extraColumns(validated, columns);
-    List<String> changes = DloSchema.ensure(spark, lake, table, stream, List.copyOf(extras.keySet()));
-
     long total = 0;
     long bad = 0;
     long deleteRequests = 0;
     long mostPerKey = 0;
+    long withExtraKeys = 0;
     for (Row r : counts(validated)) {
+      withExtraKeys += r.getLong(4);
       total += r.getLong(2);
       if (!r.getBoolean(0)) {
         bad += r.getLong(2);
@@ -182,6 +181,8 @@ public final class StreamIngest {
     boolean uniqueKeys = !stream.primaryKey().isEmpty() && deleteRequests == 0 && mostPerKey <= 1;
     LOG.info("Stream {}: {} records read, {} valid, {} to quarantine{}", stream.name(), total, total - bad, bad,
         stream.primaryKey().isEmpty() ? "" : uniqueKeys ? "; keys unique in the batch" : "; some keys repeat in the batch");
+    Map<String, Column> extras = extraColumns(validated, columns, withExtraKeys > 0);
+    List<String> changes = DloSchema.ensure(spark, lake, table, stream, List.copyOf(extras.keySet()));
     if (bad > 0) {
       ctx.step("quarantining " + bad + " records of " + stream.name());
       Quarantine.write(spark, lake, ctx.tables().quarantine(), stream.name(), ctx.runId(),
@@ -274,19 +275,22 @@ public final class StreamIngest {
   }
 
   /**
-   * One row per (valid, operation): the record count and, for keyed streams, the most records any one key has
-   * (counted over the keys alone, a far narrower shuffle than the rows').
+   * One row per (valid, operation): the record count, for keyed streams the most records any one key has (counted over
+   * the keys alone, a far narrower shuffle than the rows'), and the records with undeclared JSON keys.
    */
   private List<Row> counts(Dataset<Row> validated) {
     Column ok = functions.col(RecordValidator.REASON).isNull().as("ok");
+    Column extra = functions.col(SourceReader.EXTRA);
+    Column hasExtra = functions.when(extra.isNotNull().and(functions.size(extra).gt(0)), 1L).otherwise(0L);
     if (stream.primaryKey().isEmpty()) {
-      return validated.groupBy(ok, functions.col(OP)).agg(functions.count(functions.lit(1)), functions.lit(0L))
-          .collectAsList();
+      return validated.groupBy(ok, functions.col(OP)).agg(functions.count(functions.lit(1)), functions.lit(0L),
+          functions.sum(hasExtra)).collectAsList();
     }
     List<Column> byKey = new ArrayList<>(List.of(ok, functions.col(OP)));
     stream.primaryKey().forEach(k -> byKey.add(functions.col("`" + k + "`")));
-    return validated.groupBy(byKey.toArray(new Column[0])).agg(functions.count(functions.lit(1)).as("n"))
-        .groupBy("ok", OP).agg(functions.sum("n"), functions.max("n")).collectAsList();
+    return validated.groupBy(byKey.toArray(new Column[0]))
+        .agg(functions.count(functions.lit(1)).as("n"), functions.sum(hasExtra).as("x"))
+        .groupBy("ok", OP).agg(functions.sum("n"), functions.max("n"), functions.sum("x")).collectAsList();
   }
 
   /** An empty table needs no MERGE: the newest version of each key is simply appended. */
@@ -344,9 +348,9 @@ public final class StreamIngest {
    * Source columns the stream does not declare, following its evolution setting: DLO column name to
    * the expression that reads the value.
    */
-  private Map<String, Column> extraColumns(Dataset<Row> validated, List<String> columns) {
+  private Map<String, Column> extraColumns(Dataset<Row> validated, List<String> columns, boolean anyExtraKeys) {
     Set<String> seen = new TreeSet<>(columns);
-    if (stream.format() == io.lakecdp.common.config.SourceFormat.JSON) {
+    if (anyExtraKeys) {  // JSON records with undeclared keys (counted with the batch): which keys
       ctx.step("looking for new fields in " + stream.name());
       validated.select(functions.explode(functions.map_keys(functions.col(SourceReader.EXTRA)))).distinct()
           .collectAsList().forEach(r -> seen.add(r.getString(0)));
