@@ -180,7 +180,8 @@ public final class StreamIngest {
     // newest of its key, and the write needs no shuffle to pick it.
     boolean uniqueKeys = !stream.primaryKey().isEmpty() && deleteRequests == 0 && mostPerKey <= 1;
     LOG.info("Stream {}: {} records read, {} valid, {} to quarantine{}", stream.name(), total, total - bad, bad,
-        stream.primaryKey().isEmpty() ? "" : uniqueKeys ? "; keys unique in the batch" : "; some keys repeat in the batch");
+        stream.primaryKey().isEmpty() ? "" : uniqueKeys ? "; keys unique in the batch"
+            : deleteRequests > 0 ? "; delete requests ordered with the rows by key" : "; some keys repeat in the batch");
     Map<String, Column> extras = extraColumns(validated, columns, withExtraKeys > 0);
     List<String> changes = DloSchema.ensure(spark, lake, table, stream, List.copyOf(extras.keySet()));
     if (bad > 0) {

@@ -16,6 +16,7 @@ import io.lakecdp.common.model.DataModel;
 import io.lakecdp.common.model.UnifiedModel;
 import java.sql.Timestamp;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -49,6 +50,7 @@ public final class SegmentationJob {
   private final Map<String, SegmentDefinition> all;
   private final List<Waterfall> waterfalls;
   private final Timestamp asOf;
+  private final Map<List<String>, Computed> planned = new HashMap<>();
 
   public SegmentationJob(JobContext ctx, List<SegmentDefinition> segments, List<Waterfall> waterfalls, Timestamp asOf) {
     this.ctx = ctx;
@@ -97,6 +99,14 @@ public final class SegmentationJob {
   /** Computes the named segments (and the ones they refer to); nothing is written. */
   Computed compute(List<String> ids) {
     return compute(ids, true);
+  }
+
+  /**
+   * {@link #compute(List)} of a group of segments, built once per publish: the plan fingerprinted is the plan written,
+   * not built and analysed a second time.
+   */
+  private Computed planned(List<String> group) {
+    return planned.computeIfAbsent(List.copyOf(group), this::compute);
   }
 
   /** @param prune leave out members that cannot qualify (see {@link SegmentCompiler#compile(List, boolean)}) */
@@ -226,6 +236,7 @@ public final class SegmentationJob {
    * that last wrote them; with {@code force}, all of them. A publish where every segment is unchanged writes nothing.
    */
   public Result publish(List<String> ids, boolean force) {
+    planned.clear(); // plans read the tables as they are now: never reuse one from an earlier publish
     String latest = tables.membershipLatest();
     String history = tables.membershipHistory();
     String runs = tables.segmentRuns();
@@ -252,7 +263,7 @@ public final class SegmentationJob {
       return new Result(publishId, per, 0, true);
     }
     ctx.step("computing " + changed.size() + " segment(s)");
-    Computed computed = compute(withWaterfallPredecessors(changed, ids));
+    Computed computed = planned(withWaterfallPredecessors(changed, ids));
     Dataset<Row> rows = computed.members().filter(functions.col("segment_id").isin(changed.toArray()))
         .select(functions.col("segment_id"), functions.col(SegmentCompiler.MEMBER), functions.col("holdout"),
             functions.lit(publishId).as("publish_id"), functions.lit(publishedAt).as("published_at"));
@@ -295,7 +306,7 @@ public final class SegmentationJob {
       if (relative) {
         b.append("as-of ").append(asOf.getTime()).append('\n');
       }
-      b.append(PlanInputs.describe(PlanInputs.of(compute(group).members())));
+      b.append(PlanInputs.describe(PlanInputs.of(planned(group).members())));
       out.put(id, InputFingerprint.sha256(b.toString()));
     }
     return out;
