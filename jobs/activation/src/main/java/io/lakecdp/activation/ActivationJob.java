@@ -230,7 +230,7 @@ public final class ActivationJob {
               .asScalaBuffer(List.of(MEMBER)).toSeq(), "left_anti");
         }
         if (m.countedByWrite()) {
-          exportFiles.writeOnce(a, current.drop(ROW_HASH), new Path(export, "members"));
+          ExportFiles.save(a, current.drop(ROW_HASH), new Path(export, "members"));
           m.counted();
           logCounts(a, m);
           rows = m.exported();

@@ -50,14 +50,10 @@ final class ExportFiles {
   }
 
   /**
-   * Writes rows whose count is not known yet, in the one pass that computes them: no coalescing (which would need
-   * the count), so the files follow the partitions Spark's adaptive execution sized, each split at maxRowsPerFile.
+   * Writes rows as they are partitioned, each file split at maxRowsPerFile. Rows whose count is not known yet (the one
+   * pass that computes them) cannot be coalesced first: their files follow the partitions adaptive execution sized.
    */
-  void writeOnce(ActivationDefinition a, Dataset<Row> rows, Path dir) {
-    save(a, rows, dir);
-  }
-
-  private static void save(ActivationDefinition a, Dataset<Row> rows, Path dir) {
+  static void save(ActivationDefinition a, Dataset<Row> rows, Path dir) {
     var writer = rows.write().mode(SaveMode.Overwrite).option("maxRecordsPerFile", a.maxRowsPerFile());
     switch (a.format()) {
       case CSV -> writer.option("header", "true").option("compression", a.gzip() ? "gzip" : "none")

@@ -182,7 +182,8 @@ final class MemberSelection {
   /** {@link #selection}, persisted and counted. */
   Members members(ActivationDefinition a, Dataset<Row> selection) {
     Dataset<Row> cached = selection.persist(StorageLevel.MEMORY_AND_DISK());
-    Row c = cached.agg(counts()[0], counts()[1], counts()[2]).first();
+    Column[] counts = counts();
+    Row c = cached.agg(counts[0], java.util.Arrays.copyOfRange(counts, 1, counts.length)).first();
     Members m = new Members(exportRows(cached), cached, null, holdout(a));
     m.set(c.getLong(0), c.getLong(1), c.getLong(2));
     return m;
