@@ -69,8 +69,11 @@ final class BlockCandidates {
    * @param names per field, whether it is a name (one-edit variants and nickname-canonical forms)
    * @param emails per field, whether it holds e-mails (the local part is a term too)
    * @param width how many values follow the record id in each row (fields, then term frequencies)
+   * @param split the fields whose first letters split a block of more than {@code maxBlockSize} records
+   * @param maxBlockSize members of a retrieval block above which it is split
    */
-  record Fields(boolean[] fuzzy, boolean[] names, boolean[] emails, int width) implements java.io.Serializable {}
+  record Fields(boolean[] fuzzy, boolean[] names, boolean[] emails, int width, int[] split, int maxBlockSize)
+      implements java.io.Serializable {}
 
   /**
    * Candidate pairs of every block of the partition, each block on its own: an exact-key group ({@link #EXACT}) of at
@@ -91,14 +94,21 @@ final class BlockCandidates {
     int partition = TaskContext.getPartitionId();
     long start = System.currentTimeMillis();
     Map<String, Map<String, String[]>> blocks = new java.util.TreeMap<>();
+    // One array per record id, whatever the number of its blocks here: the decisions tell records apart by identity.
+    Map<String, String[]> byId = new HashMap<>();
     while (rows.hasNext()) {
       Row r = rows.next();
-      String[] record = new String[fields.width() + 1];
-      for (int f = 0; f <= fields.width(); f++) {
-        record[f] = r.getString(f);
+      String[] record = byId.get(r.getString(0));
+      if (record == null) {
+        record = new String[fields.width() + 1];
+        for (int f = 0; f <= fields.width(); f++) {
+          record[f] = r.getString(f);
+        }
+        byId.put(record[0], record);
       }
       blocks.computeIfAbsent(r.getString(fields.width() + 1), k -> new java.util.TreeMap<>()).putIfAbsent(record[0], record);
     }
+    splitLargeBlocks(blocks, fields, partition);
     Units.Decisions decisions = new Units.Decisions(scorer);
     List<Row> out = new ArrayList<>();
     int searched = 0;
@@ -140,6 +150,39 @@ final class BlockCandidates {
     LOG.info("partition {}: {} blocks, {} searched, {} pairs scored, {} rows in {} ms", partition, blocks.size(), searched,
         decisions.scored(), out.size(), System.currentTimeMillis() - start);
     return out.iterator();
+  }
+
+  /**
+   * Splits each retrieval block of more than {@code maxBlockSize} members (the phonetic code of a common name) by a
+   * second key: the first letter of every fuzzy field, as {@code <block>/<letters joined by |>}. A block lies whole
+   * in one partition, so it is split where it is searched, with no pass over the data to count the blocks first.
+   */
+  static void splitLargeBlocks(Map<String, Map<String, String[]>> blocks, Fields fields, int partition) {
+    List<String> large = new ArrayList<>();
+    for (Map.Entry<String, Map<String, String[]>> block : blocks.entrySet()) {
+      if (!block.getKey().startsWith(EXACT) && block.getValue().size() > fields.maxBlockSize()) {
+        large.add(block.getKey());
+      }
+    }
+    for (String key : large) {
+      for (String[] record : blocks.remove(key).values()) {
+        StringBuilder sub = new StringBuilder(key).append('/');
+        for (int i = 0; i < fields.split().length; i++) {
+          String v = record[fields.split()[i] + 1];
+          if (i > 0) {
+            sub.append('|');
+          }
+          if (v != null && !v.isEmpty()) {
+            sub.appendCodePoint(v.codePointAt(0));
+          }
+        }
+        blocks.computeIfAbsent(sub.toString(), k -> new java.util.TreeMap<>()).put(record[0], record);
+      }
+    }
+    if (!large.isEmpty()) {
+      LOG.info("partition {}: {} retrieval block(s) of more than {} records split by a second key: {}", partition,
+          large.size(), fields.maxBlockSize(), large);
+    }
   }
 
   /** Indexes one block's members (document number = position) in memory, and lets each query it. */

@@ -221,7 +221,49 @@ public record Comparison(String name, Kind kind, List<String> fields, boolean te
     if (!lx.isEmpty() && lx.replace(".", "").equals(local(y).replace(".", ""))) {
       return 1;
     }
-    return PairScorer.withinEdits(x, y, 2) || JARO_WINKLER.apply(x, y) >= 0.90 ? 3 : 4;
+    return PairScorer.withinEdits(x, y, 2) || jaroWinklerAtLeast(x, y, 0.90) ? 3 : 4;
+  }
+
+  /** Whether the Jaro-Winkler similarity of two strings is at least {@code t}, computed only when the bound allows. */
+  static boolean jaroWinklerAtLeast(String x, String y, double t) {
+    return mayReachJaroWinkler(x, y, t) && JARO_WINKLER.apply(x, y) >= t;
+  }
+
+  /**
+   * Whether the Jaro-Winkler similarity of two strings can reach {@code t}, from a bound that costs one pass over each:
+   * Jaro's matching characters are at most the characters the two share (as multisets), its transposition term is at
+   * most 1, and Winkler's bonus is 0.1 per character of the common prefix (at most 4). False only when the exact
+   * similarity is below {@code t}; most pairs of different people's addresses are rejected here.
+   */
+  static boolean mayReachJaroWinkler(String x, String y, double t) {
+    int[] counts = new int[128];
+    for (int i = 0; i < x.length(); i++) {
+      char c = x.charAt(i);
+      if (c >= 128) {
+        return true;
+      }
+      counts[c]++;
+    }
+    int common = 0;
+    for (int i = 0; i < y.length(); i++) {
+      char c = y.charAt(i);
+      if (c >= 128) {
+        return true;
+      }
+      if (counts[c] > 0) {
+        counts[c]--;
+        common++;
+      }
+    }
+    if (common == 0) {
+      return t <= 0;
+    }
+    double jaro = ((double) common / x.length() + (double) common / y.length() + 1) / 3;
+    int prefix = 0;
+    while (prefix < 4 && prefix < x.length() && prefix < y.length() && x.charAt(prefix) == y.charAt(prefix)) {
+      prefix++;
+    }
+    return jaro + 0.1 * prefix * (1 - jaro) >= t - 1e-9;
   }
 
   private static String local(String email) {
@@ -395,9 +437,9 @@ public record Comparison(String name, Kind kind, List<String> fields, boolean te
       }
       any = true;
       agree[i] = x[i].equals(y[i]) ? 0
-          : i == 0 ? (JARO_WINKLER.apply(x[i], y[i]) >= 0.88 || tokensContained(x[i], y[i]) ? 1 : 2)
+          : i == 0 ? (jaroWinklerAtLeast(x[i], y[i], 0.88) || tokensContained(x[i], y[i]) ? 1 : 2)
           : i == 1 ? (PairScorer.withinEdits(x[i], y[i], 1) ? 1 : 2)
-          : (JARO_WINKLER.apply(x[i], y[i]) >= 0.90 ? 1 : 2);
+          : (jaroWinklerAtLeast(x[i], y[i], 0.90) ? 1 : 2);
     }
     if (!any) {
       return MISSING;

@@ -123,8 +123,12 @@ public final class ResolutionEngine {
       Dataset<Row> frequencies) {
     Map<String, Long> stages = new LinkedHashMap<>();
     long t0 = System.nanoTime();
-    Dataset<Row> base = normalizeFields(profiles).persist(StorageLevel.MEMORY_AND_DISK());
     List<Comparison> tfComparisons = PairScorer.termFrequencyComparisons(rules);
+    // Kept in memory only when the term frequencies are counted on it here (it is read twice then).
+    Dataset<Row> base = normalizeFields(profiles);
+    if (!tfComparisons.isEmpty() && frequencies == null) {
+      base = base.persist(StorageLevel.MEMORY_AND_DISK());
+    }
     Dataset<Row> tf = tfComparisons.isEmpty() ? null
         : frequencies != null ? frequencies : termFrequencies(base).transform(Materialized::of);
     Dataset<Row> normalized = withTermFrequencies(base, tf).persist(StorageLevel.MEMORY_AND_DISK());
@@ -148,27 +152,43 @@ public final class ResolutionEngine {
     long[] knownUnits = previous == null ? new long[0] : previous.units();
     org.apache.spark.broadcast.Broadcast<long[]> known =
         new org.apache.spark.api.java.JavaSparkContext(spark.sparkContext()).broadcast(knownUnits);
-    Dataset<Row> found = candidates(normalized, records, scorer, scored, skippedKeys, executors, known)
+    // Retrieval's rows go straight into one shuffle that brings every row of a pair (by its first record) and every
+    // marker of a unit together, where they are merged in a hash table: one row per pair with the units that found
+    // it. (A pair is found by about six units, mostly in different partitions; Spark's aggregation of these rows
+    // sorted them, and copied their maps, at a quarter of retrieval's time.)
+    int mergePartitions = (int) Math.max(spark.sparkContext().defaultParallelism(), Math.min(20_000, records / 100_000 + 1));
+    org.apache.spark.rdd.RDD<org.apache.spark.sql.catalyst.InternalRow> shuffled =
+        candidates(normalized, records, scorer, scored, skippedKeys, executors, known)
+            .repartition(mergePartitions, functions.coalesce(functions.col("a"), functions.col("unit").cast(DataTypes.StringType)))
+            .queryExecution().toRdd();
+    Dataset<Row> merged = spark.internalCreateDataFrame(shuffled.toJavaRDD()
+            .mapPartitions((org.apache.spark.api.java.function.FlatMapFunction<
+                java.util.Iterator<org.apache.spark.sql.catalyst.InternalRow>, org.apache.spark.sql.catalyst.InternalRow>)
+                Units::merge).rdd(), Units.MERGED, false)
         .persist(StorageLevel.MEMORY_AND_DISK());
-    Dataset<Row> units = found.filter("a IS NULL").select("unit", "fresh").dropDuplicates("unit")
-        .persist(StorageLevel.MEMORY_AND_DISK());
-    Dataset<Row> pairs = found.filter("a IS NOT NULL").drop("fresh");
-    if (previous != null) {
-      // The last run's pairs that a unit still unchanged found.
+    Dataset<Row> units = merged.filter("a IS NULL").select("unit", "fresh").persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> pairs = merged.filter("a IS NOT NULL").drop("unit", "fresh");
+    Dataset<Row> kept;
+    if (previous == null) {
+      kept = pairs.persist(StorageLevel.MEMORY_AND_DISK());
+    } else {
+      // The last run's pairs that a unit still unchanged found, merged with this run's.
       Dataset<Row> unchanged = units.filter("NOT fresh").select("unit");
-      Dataset<Row> kept = previous.edges().withColumn("matched", functions.lit(true))
+      Dataset<Row> before = previous.edges().withColumn("matched", functions.lit(true))
           .withColumn("unit", functions.explode(functions.col("found_by"))).drop("found_by")
           .join(unchanged, "unit");
-      pairs = pairs.unionByName(kept);
+      Dataset<Row> now = pairs.withColumn("unit", functions.explode(functions.col("found_by"))).drop("found_by");
+      kept = now.unionByName(before).groupBy("a", "b").agg(functions.first("rule").as("rule"),
+              functions.first("scores").as("scores"), functions.first("levels").as("levels"),
+              functions.first("matched").as("matched"), functions.array_sort(functions.collect_set("unit")).as("found_by"))
+          .persist(StorageLevel.MEMORY_AND_DISK());
     }
-    Dataset<Row> kept = pairs.groupBy("a", "b").agg(functions.first("rule").as("rule"), functions.first("scores").as("scores"),
-            functions.first("levels").as("levels"), functions.first("matched").as("matched"),
-            functions.array_sort(functions.collect_set("unit")).as("found_by"))
-        .persist(StorageLevel.MEMORY_AND_DISK());
     Dataset<Row> edges = Double.isNaN(keepProbability) ? kept : kept.filter("matched").persist(StorageLevel.MEMORY_AND_DISK());
     long matched = edges.count();
     long candidatePairs = scored.value();
     long searched = units.filter("fresh").count();
+    // Both halves are kept on their own: later steps scan the pairs several times, without the markers.
+    merged.unpersist();
     known.unpersist();
     if (skippedKeys.value() > 0) {
       LOG.warn("{} exact key(s) are shared by more than {} records (placeholders, or keys too common to say much on their"
@@ -185,7 +205,7 @@ public final class ResolutionEngine {
         + " {} matched, in {} s", records, searched, knownUnits.length, candidatePairs,
         String.format("%.1f", records == 0 ? 0.0 : candidatePairs / (double) records), matched, (t2 - t1) / 1_000_000_000);
     return new Matching(normalized, kept, edges, units, tf, records, candidatePairs, matched, searched, stages, byExecutor,
-        model, scorer.thresholdWeight(), List.of(base, normalized, found, units, kept, edges));
+        model, scorer.thresholdWeight(), List.of(base, normalized, units, kept, edges));
   }
 
   /**
@@ -455,7 +475,7 @@ public final class ResolutionEngine {
     Dataset<Row> blocked = normalized.withColumn("block", functions.explode(functions.array_distinct(
             functions.flatten(functions.array(blockKeys.toArray(new Column[0]))))))
         .filter("block IS NOT NULL");
-    return splitLargeBlocks(blocked);
+    return blocked;
   }
 
   /**
@@ -475,7 +495,8 @@ public final class ResolutionEngine {
       names[i] = rules.fields().get(fields.get(i)) == Normalizer.NAME && !composite;
       emails[i] = rules.fields().get(fields.get(i)) == Normalizer.EMAIL;
     }
-    return new BlockCandidates.Fields(fuzzy, names, emails, width);
+    int[] split = fuzzyFields.stream().mapToInt(fields::indexOf).toArray();
+    return new BlockCandidates.Fields(fuzzy, names, emails, width, split, rules.maxBlockSize());
   }
 
   /**
@@ -486,24 +507,6 @@ public final class ResolutionEngine {
     String separator = String.format("\\\\u%04x", (int) Comparison.MULTI.charAt(0));
     return functions.expr("coalesce(filter(transform(split(f" + i + ", '" + separator + "'), x -> concat('" + prefix
         + "', nullif(" + expr + ", ''))), k -> k IS NOT NULL), cast(array() AS array<string>))");
-  }
-
-  /** A block holding more than maxBlockSize records is split by the first letter of every other fuzzy field. */
-  private Dataset<Row> splitLargeBlocks(Dataset<Row> blocked) {
-    List<String> large = blocked.groupBy("block").count().filter(functions.col("count").gt(rules.maxBlockSize()))
-        .select("block").as(Encoders.STRING()).collectAsList();
-    if (large.isEmpty()) {
-      return blocked;
-    }
-    LOG.warn("{} retrieval block(s) hold more than {} records and are split by a second key: {}", large.size(),
-        rules.maxBlockSize(), large.size() > 10 ? large.subList(0, 10) + "..." : large);
-    List<Column> initials = new ArrayList<>();
-    for (String f : rules.fuzzyFields()) {
-      initials.add(functions.coalesce(functions.substring(functions.col("f" + fields.indexOf(f)), 1, 1), functions.lit("")));
-    }
-    Column suffix = functions.concat_ws("|", initials.toArray(new Column[0]));
-    return blocked.withColumn("block", functions.when(functions.col("block").isin(large.toArray()),
-        functions.concat(functions.col("block"), functions.lit("/"), suffix)).otherwise(functions.col("block")));
   }
 
   private static final java.util.function.Function<Column, Column> PHONETIC = col -> {

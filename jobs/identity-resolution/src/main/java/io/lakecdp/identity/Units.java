@@ -8,8 +8,12 @@ import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.unsafe.types.UTF8String;
 
 /**
  * The units candidates are found in: a retrieval block, or the records sharing an exact key. What a unit yields
@@ -67,12 +71,14 @@ final class Units {
 
   /**
    * Decides pairs once per partition (a pair found by several units is scored once) and writes a row for each
-   * unit that found a decided pair.
+   * unit that found a decided pair. Records are told apart by identity: the caller passes one array per record id
+   * (the same array in every block of the partition).
    */
   static final class Decisions {
     private static final Row NONE = RowFactory.create();
     private final PairScorer scorer;
-    private final Map<String, Row> decided = new HashMap<>();
+    private final java.util.IdentityHashMap<String[], Integer> index = new java.util.IdentityHashMap<>();
+    private final Map<Long, Row> decided = new HashMap<>();
     private long scored;
 
     Decisions(PairScorer scorer) {
@@ -89,7 +95,7 @@ final class Units {
         a = b;
         b = t;
       }
-      String key = a[0] + '\u0001' + b[0];
+      Long key = pairKey(indexOf(a), indexOf(b));
       Row edge = decided.get(key);
       if (edge == null) {
         scored++;
@@ -107,6 +113,15 @@ final class Units {
       }
     }
 
+    private int indexOf(String[] record) {
+      Integer i = index.get(record);
+      if (i == null) {
+        i = index.size();
+        index.put(record, i);
+      }
+      return i;
+    }
+
     /** Decides every two of the members (a small block, an exact-key group). */
     void allPairs(List<String[]> members, long unit, List<Row> out) {
       for (int x = 0; x < members.size(); x++) {
@@ -119,5 +134,69 @@ final class Units {
     long scored() {
       return scored;
     }
+  }
+
+  /**
+   * One key per pair of record indices, spread by a bijective mix (a plain {@code i << 32 | j} hashes to {@code i ^ j},
+   * and a partition's pairs would share few buckets).
+   */
+  static long pairKey(int i, int j) {
+    long z = ((long) i << 32) | (j & 0xffffffffL);
+    z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
+    z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
+    return z ^ (z >>> 31);
+  }
+
+  /**
+   * The rows of {@link #MERGED}: retrieval's rows ({@link #SCHEMA}) merged within one partition of a shuffle that
+   * brings every row of a pair (by {@code a}) and every marker of a unit together. A pair found by several units
+   * becomes one row whose {@code found_by} lists them (sorted); a unit's markers become one.
+   */
+  static final StructType MERGED = ResolutionEngine.EDGE_SCHEMA
+      .add("found_by", DataTypes.createArrayType(DataTypes.LongType, false), true)
+      .add("unit", DataTypes.LongType, true).add("fresh", DataTypes.BooleanType, true);
+
+  /**
+   * Merges Spark's own rows, without converting them to {@link Row}s and back: a pair's row is read for its two ids
+   * and its unit, and only the first row of each pair is copied (its maps are passed on as Spark holds them).
+   */
+  static java.util.Iterator<InternalRow> merge(java.util.Iterator<InternalRow> rows) {
+    int edgeWidth = ResolutionEngine.EDGE_SCHEMA.size();
+    UTF8String separator = UTF8String.fromString("\u0001");
+    Map<UTF8String, InternalRow> first = new HashMap<>();
+    Map<UTF8String, java.util.TreeSet<Long>> foundBy = new HashMap<>();
+    java.util.TreeMap<Long, Boolean> markers = new java.util.TreeMap<>();
+    while (rows.hasNext()) {
+      InternalRow r = rows.next();
+      long unit = r.getLong(edgeWidth);
+      if (r.isNullAt(0)) {
+        markers.merge(unit, r.getBoolean(edgeWidth + 1), Boolean::logicalOr);
+        continue;
+      }
+      UTF8String key = UTF8String.concat(r.getUTF8String(0), separator, r.getUTF8String(1));
+      java.util.TreeSet<Long> units = foundBy.get(key);
+      if (units == null) {
+        units = new java.util.TreeSet<>();
+        foundBy.put(key, units);
+        first.put(key, r.copy());
+      }
+      units.add(unit);
+    }
+    List<InternalRow> out = new java.util.ArrayList<>(first.size() + markers.size());
+    first.forEach((key, r) -> {
+      Object[] v = new Object[MERGED.size()];
+      for (int i = 0; i < edgeWidth; i++) {
+        v[i] = r.isNullAt(i) ? null : r.get(i, ResolutionEngine.EDGE_SCHEMA.fields()[i].dataType());
+      }
+      v[edgeWidth] = UnsafeArrayData.fromPrimitiveArray(foundBy.get(key).stream().mapToLong(Long::longValue).toArray());
+      out.add(new GenericInternalRow(v));
+    });
+    markers.forEach((unit, fresh) -> {
+      Object[] v = new Object[MERGED.size()];
+      v[edgeWidth + 1] = unit;
+      v[edgeWidth + 2] = fresh;
+      out.add(new GenericInternalRow(v));
+    });
+    return out.iterator();
   }
 }

@@ -130,4 +130,53 @@ class ComparisonTest {
     assertEquals("different", level(Comparison.Kind.EXACT, "L-1", "L-2"));
     assertEquals("exact", level(Comparison.Kind.EXACT, "L-1", "L-1"));
   }
+
+  /**
+   * The cheap bound that skips Jaro-Winkler never changes an answer: on e-mails, streets and cities that are near one
+   * another (typos, swaps, other providers) and far apart, both thresholds, it says "at least t" exactly when the
+   * exact similarity does, and it does skip most of the far pairs (else it buys nothing).
+   */
+  @Test
+  void jaroWinklerBoundNeverChangesAnAnswer() {
+    org.apache.commons.text.similarity.JaroWinklerSimilarity jw = new org.apache.commons.text.similarity.JaroWinklerSimilarity();
+    java.util.Random random = new java.util.Random(7);
+    String[] words = {"john.smith@gmail.com", "jon.smith@gmail.com", "smith.john@yahoo.com", "jsmith@gmial.com",
+        "mary.jones@hotmail.com", "12 high street", "12 high st", "21 hihg street", "portsmouth", "portsmuoth", "ann",
+        "anne", "a", "zz", "müller", "mueller", ""};
+    int far = 0;
+    int skipped = 0;
+    for (int n = 0; n < 20_000; n++) {
+      String x = mutate(words[random.nextInt(words.length)], random);
+      String y = random.nextBoolean() ? mutate(x, random) : mutate(words[random.nextInt(words.length)], random);
+      for (double t : new double[] {0.88, 0.90}) {
+        boolean exact = !x.isEmpty() && !y.isEmpty() && jw.apply(x, y) >= t;
+        boolean bounded = !x.isEmpty() && !y.isEmpty() && Comparison.jaroWinklerAtLeast(x, y, t);
+        assertEquals(exact, bounded, x + " / " + y + " at " + t);
+        if (!exact) {
+          far++;
+          skipped += Comparison.mayReachJaroWinkler(x, y, t) ? 0 : 1;
+        }
+      }
+    }
+    org.junit.jupiter.api.Assertions.assertTrue(skipped > far / 3, skipped + " of " + far + " far pairs skipped");
+  }
+
+  /** A string with up to two random edits (replace, delete, insert, swap neighbours). */
+  private static String mutate(String s, java.util.Random random) {
+    StringBuilder b = new StringBuilder(s);
+    for (int e = random.nextInt(3); e > 0 && b.length() > 1; e--) {
+      int i = random.nextInt(b.length() - 1);
+      switch (random.nextInt(4)) {
+        case 0 -> b.setCharAt(i, (char) ('a' + random.nextInt(26)));
+        case 1 -> b.deleteCharAt(i);
+        case 2 -> b.insert(i, (char) ('a' + random.nextInt(26)));
+        default -> {
+          char c = b.charAt(i);
+          b.setCharAt(i, b.charAt(i + 1));
+          b.setCharAt(i + 1, c);
+        }
+      }
+    }
+    return b.toString();
+  }
 }
