@@ -40,7 +40,6 @@ public final class StreamIngest {
   private static final Logger LOG = LoggerFactory.getLogger(StreamIngest.class);
   private static final String OP = "__op";
   private static final String PRIO = "__prio";
-  private static final String CACHE_COMPRESSED = "spark.sql.inMemoryColumnarStorage.compressed";
 
   private final JobContext ctx;
   private final SparkSession spark;
@@ -147,15 +146,14 @@ public final class StreamIngest {
     // The batch is read once and used two or three times (counts, quarantine, the write); it is cached without
     // Spark's column compression, whose dictionary encoding of unique values (offsets, keys) costs more than
     // the memory it saves for a batch that lives a few seconds.
-    String compressed = spark.conf().get(CACHE_COMPRESSED, "true");
-    spark.conf().set(CACHE_COMPRESSED, "false");
-    validated = validated.persist(StorageLevel.MEMORY_AND_DISK());
-    try {
-      return ingest(validated, consumed, columns, batchId, tags, onValid, start);
-    } finally {
-      validated.unpersist();
-      spark.conf().set(CACHE_COMPRESSED, compressed);
-    }
+    return io.lakecdp.common.spark.SparkSessions.withUncompressedCaches(spark, () -> {
+      Dataset<Row> cached = validated.persist(StorageLevel.MEMORY_AND_DISK());
+      try {
+        return ingest(cached, consumed, columns, batchId, tags, onValid, start);
+      } finally {
+        cached.unpersist();
+      }
+    });
   }
 
   private StreamResult ingest(Dataset<Row> validated, List<LandingFile> consumed, List<String> columns, String batchId,

@@ -29,6 +29,24 @@ public final class SparkSessions {
     return out;
   }
 
+  private static final String CACHE_COMPRESSED = "spark.sql.inMemoryColumnarStorage.compressed";
+
+  /**
+   * Runs {@code work} with the datasets it persists cached without Spark's column compression, and restores the
+   * setting after. For caches that live one batch or one run: the dictionary encoding of mostly unique values (ids,
+   * offsets, hashes) costs more time than the memory it saves. The setting is the session's, so a query running
+   * in the same session at that moment caches uncompressed too.
+   */
+  public static <T> T withUncompressedCaches(SparkSession spark, java.util.function.Supplier<T> work) {
+    String compressed = spark.conf().get(CACHE_COMPRESSED, "true");
+    spark.conf().set(CACHE_COMPRESSED, "false");
+    try {
+      return work.get();
+    } finally {
+      spark.conf().set(CACHE_COMPRESSED, compressed);
+    }
+  }
+
   /** A session without the lake catalog, for tools that read and write plain files. */
   public static SparkSession withoutCatalog(String appName) {
     return build(appName, defaults());

@@ -34,7 +34,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class IdentityResolutionJob {
   private static final Logger LOG = LoggerFactory.getLogger(IdentityResolutionJob.class);
-  private static final String CACHE_COMPRESSED = "spark.sql.inMemoryColumnarStorage.compressed";
   private static final Set<String> PROFILE_DMOS = Set.of(StandardModel.INDIVIDUAL, StandardModel.CONTACT_POINT_EMAIL,
       StandardModel.CONTACT_POINT_PHONE, StandardModel.CONTACT_POINT_ADDRESS);
 
@@ -152,13 +151,7 @@ public final class IdentityResolutionJob {
   Result run(boolean force, boolean retrain, boolean full) {
     // The datasets a run keeps in memory live for the run only: uncompressed. Spark's column compression spent a
     // quarter of the normalizing stage dictionary-encoding values that are mostly unique (record ids, hashes, names).
-    String compressed = ctx.spark().conf().get(CACHE_COMPRESSED, "true");
-    ctx.spark().conf().set(CACHE_COMPRESSED, "false");
-    try {
-      return resolve(force, retrain, full);
-    } finally {
-      ctx.spark().conf().set(CACHE_COMPRESSED, compressed);
-    }
+    return io.lakecdp.common.spark.SparkSessions.withUncompressedCaches(ctx.spark(), () -> resolve(force, retrain, full));
   }
 
   private Result resolve(boolean force, boolean retrain, boolean full) {

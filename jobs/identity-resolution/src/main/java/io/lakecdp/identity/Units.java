@@ -160,11 +160,13 @@ final class Units {
    * Merges Spark's own rows, without converting them to {@link Row}s and back: a pair's row is read for its two ids
    * and its unit, and only the first row of each pair is copied (its maps are passed on as Spark holds them).
    */
+  private record Found(InternalRow row, java.util.TreeSet<Long> units) {}
+
   static java.util.Iterator<InternalRow> merge(java.util.Iterator<InternalRow> rows) {
     int edgeWidth = ResolutionEngine.EDGE_SCHEMA.size();
     UTF8String separator = UTF8String.fromString("\u0001");
-    Map<UTF8String, InternalRow> first = new HashMap<>();
-    Map<UTF8String, java.util.TreeSet<Long>> foundBy = new HashMap<>();
+    // Per pair: its first row (copied) and the units that found it.
+    Map<UTF8String, Found> pairs = new HashMap<>();
     java.util.TreeMap<Long, Boolean> markers = new java.util.TreeMap<>();
     while (rows.hasNext()) {
       InternalRow r = rows.next();
@@ -174,23 +176,22 @@ final class Units {
         continue;
       }
       UTF8String key = UTF8String.concat(r.getUTF8String(0), separator, r.getUTF8String(1));
-      java.util.TreeSet<Long> units = foundBy.get(key);
-      if (units == null) {
-        units = new java.util.TreeSet<>();
-        foundBy.put(key, units);
-        first.put(key, r.copy());
+      Found found = pairs.get(key);
+      if (found == null) {
+        found = new Found(r.copy(), new java.util.TreeSet<>());
+        pairs.put(key, found);
       }
-      units.add(unit);
+      found.units().add(unit);
     }
-    List<InternalRow> out = new java.util.ArrayList<>(first.size() + markers.size());
-    first.forEach((key, r) -> {
+    List<InternalRow> out = new java.util.ArrayList<>(pairs.size() + markers.size());
+    for (Found found : pairs.values()) {
       Object[] v = new Object[MERGED.size()];
       for (int i = 0; i < edgeWidth; i++) {
-        v[i] = r.isNullAt(i) ? null : r.get(i, ResolutionEngine.EDGE_SCHEMA.fields()[i].dataType());
+        v[i] = found.row().isNullAt(i) ? null : found.row().get(i, ResolutionEngine.EDGE_SCHEMA.fields()[i].dataType());
       }
-      v[edgeWidth] = UnsafeArrayData.fromPrimitiveArray(foundBy.get(key).stream().mapToLong(Long::longValue).toArray());
+      v[edgeWidth] = UnsafeArrayData.fromPrimitiveArray(found.units().stream().mapToLong(Long::longValue).toArray());
       out.add(new GenericInternalRow(v));
-    });
+    }
     markers.forEach((unit, fresh) -> {
       Object[] v = new Object[MERGED.size()];
       v[edgeWidth + 1] = unit;
