@@ -31,7 +31,7 @@ if [[ ! -f "$WORK/.ingested" ]]; then
   scripts/lakecdp-submit demo-data --people "$PEOPLE" --seed "$SEED" --profiles-only --malformed-rate 0 \
     --out "$LAKECDP_LANDING/demo"
   scripts/lakecdp-submit dlo-write --tenant demo --stream crm_contacts,web_signups,pos_customers \
-    --master "$MASTER" --driver-memory "$MEM" "${EXTRA[@]}"
+    --master "$MASTER" --driver-memory "$MEM"
   touch "$WORK/.ingested"
 fi
 exec scripts/lakecdp-submit bench-identity --tenant demo --truth "$LAKECDP_LANDING/demo/_truth" \

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Incremental identity resolution through the entry point, each run its own JVM: after added, changed and deleted
  * source records, an incremental run leaves every unified table as a complete run ({@code --full}) on the same data
  * does, including a record whose new e-mail and phone join two clusters and its change back, which splits them
- * again; an unchanged input is skipped.
+ * again, and a change in a contact point alone (an opt-in); an unchanged input is skipped.
  */
 class IncrementalResolutionTest {
   private static final String TENANT = "incr";
@@ -117,6 +117,18 @@ class IncrementalResolutionTest {
     assertEquals(1, third.get("profiles_changed").asLong(), third.toString());
     Map<String, String> afterSplit = ids(lake);
     assertFalse(afterSplit.get(key(x)).equals(afterSplit.get(key(y))), "the change back splits the cluster");
+    assertEqualToACompleteRun(conf, lake);
+
+    // Round 3: only a contact point changes (a web sign-up's marketing opt-in, as an upsert would leave it): the
+    // record is changed, and its rows of the contact point tables are rewritten.
+    org.apache.spark.sql.SparkSession spark = TestSpark.session();
+    String web = "lake." + TENANT + "_dlo.web_signups";
+    String user = spark.table(web).filter("email_address IS NOT NULL").orderBy("user_id").first().getAs("user_id");
+    spark.sql("UPDATE " + web + " SET marketing_opt_in = NOT coalesce(marketing_opt_in, false) WHERE user_id = '" + user + "'");
+    JsonNode fourth = resolve(conf);
+    assertEquals("incremental", fourth.get("mode").asText(), fourth.toString());
+    assertEquals(1, fourth.get("profiles_changed").asLong(), fourth.toString());
+    assertTrue(fourth.at("/rows_rewritten/unified_contact_point_email").asLong() > 0, fourth.toString());
     assertEqualToACompleteRun(conf, lake);
 
     // Nothing changed since: skipped, in another JVM.

@@ -126,9 +126,11 @@ final class BlockCandidates {
           skipped++;
           continue;
         }
-        long unit = Units.signature(exact ? "x" + key.substring(EXACT.length()) : "b" + key, members);
-        boolean fresh = !Units.known(known, unit);
-        out.add(Units.marker(unit, fresh));
+        String name = exact ? "x" + key.substring(EXACT.length()) : "b" + key;
+        long signature = Units.signature(name, members);
+        long unit = Units.keyId(name);
+        boolean fresh = !Units.known(known, signature);
+        out.add(Units.marker(unit, signature, fresh));
         if (!fresh) {
           continue;
         }

@@ -252,8 +252,9 @@ public final class IdentityResolutionJob {
     rows.put(TenantTables.UNIFIED_INDIVIDUAL, replace(TenantTables.UNIFIED_INDIVIDUAL, Reconciler.unify(linked,
         rules.reconciliation()), commit));
     rows.put(TenantTables.MATCH_EXPLANATIONS, replace(TenantTables.MATCH_EXPLANATIONS, explanations(m.edges()), commit));
-    rows.put(TenantTables.RESOLUTION_UNITS, replace(TenantTables.RESOLUTION_UNITS, m.units().select("unit"), commit));
-    rows.putAll(contactPoints(linked.select(ResolutionEngine.ID, "unified_id", "source"), commit));
+    rows.put(TenantTables.RESOLUTION_UNITS, replace(TenantTables.RESOLUTION_UNITS, m.units().select("unit", "signature"),
+        commit));
+    rows.putAll(contactPoints(linked.select(ResolutionEngine.ID, "unified_id", "source"), null, commit));
     long n = linked.count();
     long components = c.components().select("component_id").distinct().count();
     return new Written(c, clusteringMillis, kept, n, 0, components, rows, linkCommit -> {
@@ -304,18 +305,30 @@ public final class IdentityResolutionJob {
     Dataset<Row> unified = Reconciler.unify(linked, rules.reconciliation());
     Dataset<Row> goneIds = prevTouched.select("unified_id").distinct().except(ids.select("unified_id"));
     rows.put(TenantTables.UNIFIED_INDIVIDUAL, merge(TenantTables.UNIFIED_INDIVIDUAL, unified, goneIds, commit, "unified_id"));
+    // A pair's row changes when the units that found it change, or (its scores) when one of its records changed: the
+    // weights and term frequencies are the last run's, or the run would be complete.
     Dataset<Row> newExplained = explanations(m.edges());
     Dataset<Row> oldExplained = previous.edges().select(functions.col("a").as("record_id_a"),
         functions.col("b").as("record_id_b"), functions.col("found_by"));
-    Dataset<Row> upserts = newExplained.join(newExplained.select("record_id_a", "record_id_b", "found_by").except(oldExplained),
-        new String[] {"record_id_a", "record_id_b", "found_by"}, "left_semi");
+    Dataset<Row> pairKeys = newExplained.select("record_id_a", "record_id_b");
+    Dataset<Row> changedIds = changed.select(id);
+    Dataset<Row> upsertKeys = newExplained.select("record_id_a", "record_id_b", "found_by").except(oldExplained)
+        .select("record_id_a", "record_id_b")
+        .union(pairKeys.join(changedIds.withColumnRenamed(id, "record_id_a"), "record_id_a", "left_semi"))
+        .union(pairKeys.join(changedIds.withColumnRenamed(id, "record_id_b"), "record_id_b", "left_semi"));
+    Dataset<Row> upserts = newExplained.join(upsertKeys, new String[] {"record_id_a", "record_id_b"}, "left_semi");
     Dataset<Row> gonePairs = gone.select(functions.col("a").as("record_id_a"), functions.col("b").as("record_id_b"));
     rows.put(TenantTables.MATCH_EXPLANATIONS, merge(TenantTables.MATCH_EXPLANATIONS, upserts, gonePairs, commit,
         "record_id_a", "record_id_b"));
-    rows.put(TenantTables.RESOLUTION_UNITS, replace(TenantTables.RESOLUTION_UNITS, m.units().select("unit"), commit));
-    Dataset<Row> allIds = prev.join(touched, "component_id", "left_anti").select(id, "unified_id")
-        .union(ids.select(id, "unified_id"));
-    rows.putAll(contactPoints(profiles.select(id, "source").join(allIds, id), commit));
+    // Units: the ones searched in this run are new or have new members; the ones this run no longer has are deleted.
+    Dataset<Row> vanished = ctx.spark().table(ctx.tables().unified(TenantTables.RESOLUTION_UNITS)).select("unit")
+        .join(m.units().select("unit"), "unit", "left_anti");
+    rows.put(TenantTables.RESOLUTION_UNITS, merge(TenantTables.RESOLUTION_UNITS,
+        m.units().filter("fresh").select("unit", "signature"), vanished, commit, "unit"));
+    // A record's contact points change only with the record (their digests are in its content hash) or its unified id:
+    // the rows of the touched components' records are replaced.
+    rows.putAll(contactPoints(profiles.select(id, "source").join(ids.select(id, "unified_id"), id),
+        prevTouched.select(id), commit));
     Dataset<Row> newLinks = linkRows(linked);
     Dataset<Row> linkUpserts = newLinks.join(newLinks.select(id, "unified_id", "component_id", "profile_sha256")
         .except(prevTouched.select(id, "unified_id", "component_id", "profile_sha256")), id, "left_semi");
@@ -339,24 +352,32 @@ public final class IdentityResolutionJob {
         functions.col("scores"), functions.col("levels"), functions.col("found_by"), functions.lit(ctx.runId()).as("run_id"));
   }
 
-  /** The three unified contact point tables, rebuilt from the DMOs (a join: no matching). */
-  private Map<String, Long> contactPoints(Dataset<Row> recordIds, Map<String, String> commit) {
+  /**
+   * The three unified contact point tables from the DMOs (a join: no matching).
+   *
+   * @param recordIds the records whose contact points are written ({@code record_id, unified_id, source})
+   * @param replaced null: the tables are replaced; else the records whose rows are replaced by these
+   */
+  private Map<String, Long> contactPoints(Dataset<Row> recordIds, Dataset<Row> replaced, Map<String, String> commit) {
     DataModel model = new DataModel(ctx.spark(), ctx.tenant(), ctx.tables());
-    Map<String, Long> rows = new LinkedHashMap<>();
-    rows.put(TenantTables.UNIFIED_CONTACT_POINT_EMAIL, replace(TenantTables.UNIFIED_CONTACT_POINT_EMAIL, contactPoints(model,
+    Map<String, Dataset<Row>> tables = new LinkedHashMap<>();
+    tables.put(TenantTables.UNIFIED_CONTACT_POINT_EMAIL, contactPoints(model,
         StandardModel.CONTACT_POINT_EMAIL, recordIds, Normalizer.EMAIL, functions.col("EmailAddress"),
-        functions.col("EmailAddress").as("email_address"), functions.col("OptInStatus").as("opt_in_status")), commit));
-    rows.put(TenantTables.UNIFIED_CONTACT_POINT_PHONE, replace(TenantTables.UNIFIED_CONTACT_POINT_PHONE, contactPoints(model,
+        functions.col("EmailAddress").as("email_address"), functions.col("OptInStatus").as("opt_in_status")));
+    tables.put(TenantTables.UNIFIED_CONTACT_POINT_PHONE, contactPoints(model,
         StandardModel.CONTACT_POINT_PHONE, recordIds, Normalizer.PHONE, functions.col("PhoneNumber"),
         functions.col("PhoneNumber").as("phone_number"), functions.col("PhoneType").as("phone_type"),
-        functions.col("OptInStatus").as("opt_in_status")), commit));
-    rows.put(TenantTables.UNIFIED_CONTACT_POINT_ADDRESS, replace(TenantTables.UNIFIED_CONTACT_POINT_ADDRESS, contactPoints(model,
+        functions.col("OptInStatus").as("opt_in_status")));
+    tables.put(TenantTables.UNIFIED_CONTACT_POINT_ADDRESS, contactPoints(model,
         StandardModel.CONTACT_POINT_ADDRESS, recordIds, Normalizer.ADDRESS, functions.concat_ws(" ",
             functions.col("AddressLine1"), functions.col("AddressLine2"), functions.col("City"), functions.col("PostalCode"),
             functions.col("Country")),
         functions.col("AddressLine1").as("address_line1"), functions.col("AddressLine2").as("address_line2"),
         functions.col("City").as("city"), functions.col("StateProvince").as("state_province"),
-        functions.col("PostalCode").as("postal_code"), functions.col("Country").as("country")), commit));
+        functions.col("PostalCode").as("postal_code"), functions.col("Country").as("country")));
+    Map<String, Long> rows = new LinkedHashMap<>();
+    tables.forEach((name, content) -> rows.put(name, replaced == null || !ctx.lake().exists(ctx.tables().unified(name))
+        ? replace(name, content, commit) : replaceRecords(name, content, replaced, commit)));
     return rows;
   }
 
@@ -409,9 +430,27 @@ public final class IdentityResolutionJob {
    */
   private long merge(String name, Dataset<Row> upserts, Dataset<Row> deleteKeys, Map<String, String> commit,
       String... keys) {
-    String table = ctx.tables().unified(name);
-    Dataset<Row> source = upserts.withColumn("_delete", functions.lit(false))
-        .unionByName(deleteKeys.select(java.util.Arrays.stream(keys).map(functions::col).toArray(Column[]::new))
+    return mergeInto(name, upserts, deleteKeys, true, commit, keys);
+  }
+
+  /**
+   * Replaces the rows of some records in a unified table in one MERGE commit (none when there is nothing to do): every
+   * row of the {@code replaced} records is deleted, and {@code rows} inserted. Returns the rows inserted and the records
+   * whose rows were deleted.
+   */
+  private long replaceRecords(String name, Dataset<Row> rows, Dataset<Row> replaced, Map<String, String> commit) {
+    return mergeInto(name, rows, replaced, false, commit, ResolutionEngine.ID);
+  }
+
+  /**
+   * @param update true: a source row updates the target row of its keys (upsert); false: the target rows of a deleted
+   *     key are all deleted and every other source row is inserted (a row to insert never meets the ON condition, and
+   *     each deleted key is one source row, so no target row meets two)
+   */
+  private long mergeInto(String name, Dataset<Row> rows, Dataset<Row> deleteKeys, boolean update,
+      Map<String, String> commit, String... keys) {
+    Dataset<Row> source = rows.withColumn("_delete", functions.lit(false))
+        .unionByName(deleteKeys.select(java.util.Arrays.stream(keys).map(functions::col).toArray(Column[]::new)).distinct()
             .withColumn("_delete", functions.lit(true)), true)
         .transform(Materialized::of);
     long n = source.count();
@@ -420,15 +459,16 @@ public final class IdentityResolutionJob {
     }
     String view = "lakecdp_ir_merge_" + name;
     source.createOrReplaceTempView(view);
-    java.util.List<String> cols = java.util.List.of(upserts.columns());
+    java.util.List<String> cols = java.util.List.of(rows.columns());
     String on = java.util.Arrays.stream(keys).map(k -> "t.`" + k + "` = s.`" + k + "`")
         .collect(java.util.stream.Collectors.joining(" AND "));
     String set = cols.stream().map(c -> "`" + c + "` = s.`" + c + "`").collect(java.util.stream.Collectors.joining(", "));
     String names = cols.stream().map(c -> "`" + c + "`").collect(java.util.stream.Collectors.joining(", "));
     String values = cols.stream().map(c -> "s.`" + c + "`").collect(java.util.stream.Collectors.joining(", "));
-    ctx.lake().commitWith(commit, () -> ctx.spark().sql("MERGE INTO " + table + " t USING " + view + " s ON " + on
-        + " WHEN MATCHED AND s._delete THEN DELETE WHEN MATCHED THEN UPDATE SET " + set
-        + " WHEN NOT MATCHED AND NOT s._delete THEN INSERT (" + names + ") VALUES (" + values + ")"));
+    String matched = update ? " ON " + on + " WHEN MATCHED AND s._delete THEN DELETE WHEN MATCHED THEN UPDATE SET " + set
+        : " ON " + on + " AND s._delete WHEN MATCHED THEN DELETE";
+    ctx.lake().commitWith(commit, () -> ctx.spark().sql("MERGE INTO " + ctx.tables().unified(name) + " t USING " + view
+        + " s" + matched + " WHEN NOT MATCHED AND NOT s._delete THEN INSERT (" + names + ") VALUES (" + values + ")"));
     ctx.spark().catalog().dropTempView(view);
     return n;
   }

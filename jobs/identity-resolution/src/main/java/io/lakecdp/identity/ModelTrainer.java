@@ -29,8 +29,11 @@ import org.slf4j.LoggerFactory;
  *       its key value (groups above {@code maxTrainingGroup} skipped). A block says nothing about the
  *       comparisons reading its key field, so those are left out of that block's EM and each comparison's
  *       m is the average over the blocks that did estimate it, weighted by their expected matches;
- *   <li>the prior from each block's expected matches divided by the share of matches that agree on the key
- *       (the median over blocks), over all record pairs.
+ *   <li>the prior from each block's expected matches divided by the share of matches that agree on the key and
+ *       fall in a group the block could use (the median over blocks), over all record pairs. Groups above
+ *       {@code maxTrainingGroup} hold the common values, more of them the more records there are: a block counts the
+ *       share of the records sharing its key that are in the groups it used ({@code covered}), and only blocks that
+ *       used most of them estimate the prior (all blocks when none did).
  * </ul>
  *
  * Only pattern counts (a few thousand rows) and the u sample reach the driver.
@@ -39,6 +42,8 @@ final class ModelTrainer {
   private static final Logger LOG = LoggerFactory.getLogger(ModelTrainer.class);
   static final int U_SAMPLE_RECORDS = Integer.getInteger("lakecdp.ir.u-sample-records", 20_000);
   static final int U_PAIRS = Integer.getInteger("lakecdp.ir.u-pairs", 600_000);
+  /** Share of the records sharing a key value that a block must have trained on for it to estimate the prior. */
+  static final double MIN_COVERED = 0.5;
 
   private ModelTrainer() {}
 
@@ -69,8 +74,9 @@ final class ModelTrainer {
             ? !other.fields().get(0).equals(key) : !other.fields().contains(key);
       }
     }
+    double[][] groupRecords = new double[k][2];
     Map<Integer, List<ExpectationMaximisation.Pattern>> byBlock = blockPatterns(normalized, scorer, keyField,
-        rules.maxTrainingGroup());
+        rules.maxTrainingGroup(), groupRecords);
     ExpectationMaximisation.Estimate[] estimates = new ExpectationMaximisation.Estimate[k];
     for (int b = 0; b < k; b++) {
       List<ExpectationMaximisation.Pattern> patterns = byBlock.getOrDefault(b, List.of());
@@ -113,15 +119,23 @@ final class ModelTrainer {
     }
     Row presence = normalized.agg(present.get(0), present.subList(1, k).toArray(new org.apache.spark.sql.Column[0])).first();
     List<Double> totals = new ArrayList<>();
+    List<Double> mostlyCovered = new ArrayList<>();
+    double[] covered = new double[k];
     for (int b = 0; b < k; b++) {
       double share = records == 0 ? 0 : presence.getLong(b) / (double) records;
-      double agree = m[b][0] * share * share;
+      // The records in the groups this block used, of all records sharing a value of its key with another.
+      covered[b] = groupRecords[b][0] == 0 ? 1.0 : groupRecords[b][1] / groupRecords[b][0];
+      double agree = m[b][0] * share * share * covered[b];
       if (estimates[b].pairs() > 0 && estimates[b].expectedMatches() >= 1 && agree > 0.005) {
-        totals.add(estimates[b].expectedMatches() / agree);
+        double total = estimates[b].expectedMatches() / agree;
+        totals.add(total);
+        if (covered[b] >= MIN_COVERED) {
+          mostlyCovered.add(total);
+        }
       }
     }
     double allPairs = Math.max(1.0, records * (records - 1) / 2.0);
-    double matches = totals.isEmpty() ? records * 0.1 : median(totals);
+    double matches = totals.isEmpty() ? records * 0.1 : median(mostlyCovered.isEmpty() ? totals : mostlyCovered);
     double prior = Math.min(0.5, Math.max(1e-12, matches / allPairs));
 
     Map<String, Object> training = new LinkedHashMap<>();
@@ -133,6 +147,7 @@ final class ModelTrainer {
       Map<String, Object> e = new LinkedHashMap<>();
       e.put("pairs", estimates[b].pairs());
       e.put("match_share", estimates[b].lambda());
+      e.put("covered", covered[b]);
       e.put("em_iterations", estimates[b].iterations());
       blocks.put(comparisons.get(b).name(), e);
     }
@@ -212,11 +227,17 @@ final class ModelTrainer {
   }
 
   private static final StructType PATTERN_SCHEMA = new StructType().add("block", DataTypes.IntegerType)
-      .add("a", DataTypes.StringType).add("b", DataTypes.StringType).add("pattern", DataTypes.LongType);
+      .add("a", DataTypes.StringType).add("b", DataTypes.StringType).add("pattern", DataTypes.LongType)
+      .add("weight", DataTypes.LongType);
 
-  /** Per training block: the comparison patterns of pairs of records sharing the block's key value. */
+  /**
+   * Per training block: the comparison patterns of pairs of records sharing the block's key value.
+   *
+   * @param groupRecords filled per block: the records in groups of two or more sharing a key value, and those of them
+   *     in groups of at most {@code maxGroup} (the groups trained on)
+   */
   private static Map<Integer, List<ExpectationMaximisation.Pattern>> blockPatterns(Dataset<Row> normalized,
-      PairScorer scorer, int[] keyField, int maxGroup) {
+      PairScorer scorer, int[] keyField, int maxGroup, double[][] groupRecords) {
     int width = normalized.columns().length;
     StructType keyed = new StructType().add("k", DataTypes.StringType)
         .add("v", DataTypes.createArrayType(DataTypes.StringType));
@@ -236,41 +257,62 @@ final class ModelTrainer {
       }
       return out.iterator();
     };
-    FlatMapFunction<Row, Row> pairs = g -> {
-      String key = g.getString(0);
-      int block = Integer.parseInt(key.substring(0, key.indexOf('\u0001')));
-      List<scala.collection.Seq<String>> members = g.getList(1);
+    // The pairs of each group trained on; then, per partition, one row per block and group size (block: -1 - block,
+    // pattern: the size, weight: how many groups), whose {@code a} no record id can be.
+    org.apache.spark.api.java.function.MapPartitionsFunction<Row, Row> pairs = groups -> {
       List<Row> out = new ArrayList<>();
-      if (members.size() > maxGroup) {
-        return out.iterator();
-      }
-      List<String[]> rs = new ArrayList<>();
-      for (scala.collection.Seq<String> m : members) {
-        rs.add(scala.collection.JavaConverters.seqAsJavaList(m).toArray(new String[width]));
-      }
-      for (int x = 0; x < rs.size(); x++) {
-        for (int y = x + 1; y < rs.size(); y++) {
-          String[] a = rs.get(x);
-          String[] b = rs.get(y);
-          int cmp = a[0].compareTo(b[0]);
-          if (cmp == 0) {
-            continue;
+      Map<List<Integer>, Long> sizes = new java.util.TreeMap<>((x, y) -> x.get(0).equals(y.get(0))
+          ? Integer.compare(x.get(1), y.get(1)) : Integer.compare(x.get(0), y.get(0)));
+      while (groups.hasNext()) {
+        Row g = groups.next();
+        String key = g.getString(0);
+        int block = Integer.parseInt(key.substring(0, key.indexOf('\u0001')));
+        List<scala.collection.Seq<String>> members = g.getList(1);
+        sizes.merge(List.of(block, members.size()), 1L, Long::sum);
+        if (members.size() > maxGroup) {
+          continue;
+        }
+        List<String[]> rs = new ArrayList<>();
+        for (scala.collection.Seq<String> m : members) {
+          rs.add(scala.collection.JavaConverters.seqAsJavaList(m).toArray(new String[width]));
+        }
+        for (int x = 0; x < rs.size(); x++) {
+          for (int y = x + 1; y < rs.size(); y++) {
+            String[] a = rs.get(x);
+            String[] b = rs.get(y);
+            int cmp = a[0].compareTo(b[0]);
+            if (cmp == 0) {
+              continue;
+            }
+            out.add(RowFactory.create(block, cmp < 0 ? a[0] : b[0], cmp < 0 ? b[0] : a[0], encode(scorer.levels(a, b, 1)),
+                1L));
           }
-          out.add(RowFactory.create(block, cmp < 0 ? a[0] : b[0], cmp < 0 ? b[0] : a[0], encode(scorer.levels(a, b, 1))));
         }
       }
+      String partition = "\u0000" + org.apache.spark.TaskContext.getPartitionId() + ":";
+      sizes.forEach((blockAndSize, count) -> out.add(RowFactory.create(-1 - blockAndSize.get(0),
+          partition + blockAndSize.get(1), null, (long) blockAndSize.get(1), count)));
       return out.iterator();
     };
     List<Row> counted = normalized.flatMap(keys, Encoders.row(keyed))
         .groupBy("k").agg(functions.collect_list("v").as("members"))
-        .filter(functions.size(functions.col("members")).between(2, maxGroup))
-        .flatMap(pairs, Encoders.row(PATTERN_SCHEMA))
+        .filter(functions.size(functions.col("members")).geq(2))
+        .mapPartitions(pairs, Encoders.row(PATTERN_SCHEMA))
         .dropDuplicates("block", "a", "b")
-        .groupBy("block", "pattern").count()
+        .groupBy("block", "pattern").agg(functions.sum("weight"))
         .collectAsList();
     Map<Integer, List<ExpectationMaximisation.Pattern>> out = new HashMap<>();
     int k = keyField.length;
     for (Row r : counted) {
+      if (r.getInt(0) < 0) {
+        long size = r.getLong(1);
+        double[] records = groupRecords[-1 - r.getInt(0)];
+        records[0] += size * (double) r.getLong(2);
+        if (size <= maxGroup) {
+          records[1] += size * (double) r.getLong(2);
+        }
+        continue;
+      }
       out.computeIfAbsent(r.getInt(0), b -> new ArrayList<>())
           .add(new ExpectationMaximisation.Pattern(decode(r.getLong(1), k), r.getLong(2)));
     }

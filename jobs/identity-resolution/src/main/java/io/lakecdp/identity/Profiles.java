@@ -45,6 +45,11 @@ final class Profiles {
   private static final Set<String> INTERNAL = Set.of(ResolutionEngine.ID, "dso", "individual_id", "source",
       "last_modified", "profile_sha256", "component_id", "unified_id");
   private static final Logger LOG = LoggerFactory.getLogger(Profiles.class);
+  /**
+   * Prefix of the columns holding the digests of a record's whole contact points: in the content hash only
+   * ({@link #withContentHash} drops them).
+   */
+  static final String DIGEST = "__contact_points_";
 
   private Profiles() {}
 
@@ -92,7 +97,13 @@ final class Profiles {
    */
   static Dataset<Row> withContentHash(Dataset<Row> profiles) {
     Column[] all = java.util.Arrays.stream(profiles.columns()).map(c -> functions.col("`" + c + "`")).toArray(Column[]::new);
-    return profiles.withColumn("profile_sha256", functions.sha2(functions.to_json(functions.struct(all)), 256));
+    Dataset<Row> out = profiles.withColumn("profile_sha256", functions.sha2(functions.to_json(functions.struct(all)), 256));
+    for (String c : profiles.columns()) {
+      if (c.startsWith(DIGEST)) {
+        out = out.drop(c);
+      }
+    }
+    return out;
   }
 
   /** {@code <DataSourceObjectId>:<idColumn>} as {@code record_id}: a source record (or its party) across sources. */
@@ -119,11 +130,18 @@ final class Profiles {
     for (int i = 0; i < fieldsAndColumns.length; i += 2) {
       values.add(functions.coalesce(functions.col(fieldsAndColumns[i]).cast("string"), functions.lit("")).as(fieldsAndColumns[i + 1]));
     }
+    // A digest of each whole contact point (opt-in status, phone type, every address line): part of the profile's
+    // content hash, so that a record whose contact points changed in any column is a changed record.
+    Column[] whole = java.util.Arrays.stream(contactPoints.columns()).filter(c -> !c.startsWith("_"))
+        .map(c -> functions.col("`" + c + "`")).toArray(Column[]::new);
     Dataset<Row> cp = contactPoints.filter(functions.col(fieldsAndColumns[0]).isNotNull())
-        .select(key("PartyId"), stamped(values).as("v"));
-    Dataset<Row> grouped = cp.groupBy(ResolutionEngine.ID).agg(newestFirst("v").as("vs"));
+        .select(key("PartyId"), stamped(values).as("v"), functions.xxhash64(whole).as("d"));
+    String digest = DIGEST + fieldsAndColumns[1];
+    Dataset<Row> grouped = cp.groupBy(ResolutionEngine.ID).agg(newestFirst("v").as("vs"),
+        functions.sort_array(functions.collect_list("d")).as(digest));
     List<Column> out = new ArrayList<>();
     out.add(functions.col(ResolutionEngine.ID));
+    out.add(functions.col(digest));
     for (int i = 1; i < fieldsAndColumns.length; i += 2) {
       String c = fieldsAndColumns[i];
       out.add(functions.expr("array_join(transform(vs, x -> x." + c + "), '" + Comparison.MULTI + "')").as(c));

@@ -64,15 +64,16 @@ public final class ResolutionEngine {
       Map<String, Long> retrievalPartitionsByExecutor, MatchModel model) {}
 
   /**
-   * What the last run left to build on: the signatures of the units it searched (sorted) and its matched pairs
-   * with {@code found_by}. A unit whose signature is known is not searched again; a pair is kept while one of the
-   * units that found it is unchanged.
+   * What the last run left to build on: the signatures of its units (sorted) and its matched pairs with
+   * {@code found_by} (the ids of the units that found them). A unit whose signature is known is not searched again; a
+   * pair is kept while one of the units that found it is unchanged.
    */
   public record Previous(long[] units, Dataset<Row> edges) {}
 
   /**
    * The matching half of a run: the normalized profiles, the decided pairs ({@code kept}, {@code edges} as in
-   * {@link Result}), the signatures of this run's units ({@code unit}, {@code fresh}: searched in this run), the term
+   * {@link Result}), this run's units ({@code unit}: its key's id, {@code signature}: of its content, {@code fresh}:
+   * searched in this run), the term
    * frequencies used ({@code j, value, tf}; null without comparisons that use them).
    */
   public record Matching(Dataset<Row> normalized, Dataset<Row> kept, Dataset<Row> edges, Dataset<Row> units,
@@ -166,8 +167,9 @@ public final class ResolutionEngine {
                 java.util.Iterator<org.apache.spark.sql.catalyst.InternalRow>, org.apache.spark.sql.catalyst.InternalRow>)
                 Units::merge).rdd(), Units.MERGED, false)
         .persist(StorageLevel.MEMORY_AND_DISK());
-    Dataset<Row> units = merged.filter("a IS NULL").select("unit", "fresh").persist(StorageLevel.MEMORY_AND_DISK());
-    Dataset<Row> pairs = merged.filter("a IS NOT NULL").drop("unit", "fresh");
+    Dataset<Row> units = merged.filter("a IS NULL").select("unit", "signature", "fresh")
+        .persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> pairs = merged.filter("a IS NOT NULL").drop("unit", "signature", "fresh");
     Dataset<Row> kept;
     if (previous == null) {
       kept = pairs.persist(StorageLevel.MEMORY_AND_DISK());

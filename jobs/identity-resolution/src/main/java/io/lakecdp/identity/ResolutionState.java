@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
 /**
  * What the last complete identity resolution left for an incremental run: every source record's unified id,
  * component and content hash (the link table), the matched pairs with the units that found them
- * (match_explanations) and the signatures of the units searched (resolution_units). Usable only when the last run
+ * (match_explanations) and the units with their content signatures (resolution_units). Usable only when the last run
  * finished (its link commit names the snapshot it left in each other table, and those are still the last writes),
  * with the same configuration and match model; otherwise the run is complete.
  */
@@ -63,11 +63,15 @@ record ResolutionState(Dataset<Row> link, Dataset<Row> edges, long[] units) {
       LOG.info("Complete run: the link table has no component or content hash column yet");
       return null;
     }
+    Dataset<Row> unitRows = ctx.spark().table(ctx.tables().unified(TenantTables.RESOLUTION_UNITS));
+    if (!Arrays.asList(unitRows.columns()).contains("signature")) {
+      LOG.info("Complete run: the resolution units were written by an earlier version (no unit signatures)");
+      return null;
+    }
     Dataset<Row> edges = ctx.spark().table(ctx.tables().matchExplanations()).select(functions.col("record_id_a").as("a"),
         functions.col("record_id_b").as("b"), functions.col("rule"), functions.col("scores"), functions.col("levels"),
         functions.col("found_by")).transform(Materialized::of);
-    long[] units = ctx.spark().table(ctx.tables().unified(TenantTables.RESOLUTION_UNITS)).select("unit")
-        .as(Encoders.LONG()).collectAsList().stream().mapToLong(Long::longValue).sorted().toArray();
+    long[] units = unitRows.select("signature").as(Encoders.LONG()).collectAsList().stream().mapToLong(Long::longValue).sorted().toArray();
     Dataset<Row> held = linkRows.select(ResolutionEngine.ID, "unified_id", "component_id", "profile_sha256").transform(Materialized::of);
     LOG.info("Incremental run over the state of run {}: {} units known", last.summary().get(CommitKeys.RUN_ID), units.length);
     return new ResolutionState(held, edges, units);

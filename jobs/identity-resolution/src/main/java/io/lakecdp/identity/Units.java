@@ -20,13 +20,24 @@ import org.apache.spark.unsafe.types.UTF8String;
  * depends only on its members' ids and normalized values, so its content signature says whether the last run
  * already searched it: a run searches the units it has not seen and keeps the last run's pairs of the others.
  * A full run is a run that has seen nothing.
+ *
+ * <p>A unit is named by its key's id ({@link #keyId}): the same from run to run while its members change, so the
+ * {@code found_by} of a pair (the ids of the units that found it) changes only when the pair is found otherwise.
  */
 final class Units {
-  /** The rows retrieval yields: a decided pair with the unit that found it, or a marker ({@code a} null). */
+  /**
+   * The rows retrieval yields: a decided pair with the id of the unit that found it ({@code unit}), or a marker
+   * ({@code a} null) with the unit's id, its content {@code signature} and whether it was searched ({@code fresh}).
+   */
   static final StructType SCHEMA = ResolutionEngine.EDGE_SCHEMA.add("unit", DataTypes.LongType, false)
-      .add("fresh", DataTypes.BooleanType, false);
+      .add("signature", DataTypes.LongType, true).add("fresh", DataTypes.BooleanType, false);
 
   private Units() {}
+
+  /** First 8 bytes of the SHA-256 of a unit's key: its name from run to run. */
+  static long keyId(String key) {
+    return signature(key, List.of());
+  }
 
   /**
    * First 8 bytes of the SHA-256 of the unit's key and its members' ids and values, members in record-id
@@ -64,9 +75,9 @@ final class Units {
     return known.length > 0 && java.util.Arrays.binarySearch(known, unit) >= 0;
   }
 
-  /** The row that says a unit exists in this run, and whether it was searched ({@code fresh}). */
-  static Row marker(long unit, boolean fresh) {
-    return RowFactory.create(null, null, null, null, null, null, unit, fresh);
+  /** The row that says a unit exists in this run (its key's id and content signature), and whether it was searched. */
+  static Row marker(long unit, long signature, boolean fresh) {
+    return RowFactory.create(null, null, null, null, null, null, unit, signature, fresh);
   }
 
   /**
@@ -108,7 +119,7 @@ final class Units {
           v[i] = edge.get(i);
         }
         v[edge.size()] = unit;
-        v[edge.size() + 1] = true;
+        v[edge.size() + 2] = true;
         out.add(RowFactory.create(v));
       }
     }
@@ -154,7 +165,8 @@ final class Units {
    */
   static final StructType MERGED = ResolutionEngine.EDGE_SCHEMA
       .add("found_by", DataTypes.createArrayType(DataTypes.LongType, false), true)
-      .add("unit", DataTypes.LongType, true).add("fresh", DataTypes.BooleanType, true);
+      .add("unit", DataTypes.LongType, true).add("signature", DataTypes.LongType, true)
+      .add("fresh", DataTypes.BooleanType, true);
 
   /**
    * Merges Spark's own rows, without converting them to {@link Row}s and back: a pair's row is read for its two ids
@@ -167,12 +179,13 @@ final class Units {
     UTF8String separator = UTF8String.fromString("\u0001");
     // Per pair: its first row (copied) and the units that found it.
     Map<UTF8String, Found> pairs = new HashMap<>();
-    java.util.TreeMap<Long, Boolean> markers = new java.util.TreeMap<>();
+    // Per unit: its signature and whether it was searched (a unit lies whole in one retrieval partition: one marker).
+    java.util.TreeMap<Long, long[]> markers = new java.util.TreeMap<>();
     while (rows.hasNext()) {
       InternalRow r = rows.next();
       long unit = r.getLong(edgeWidth);
       if (r.isNullAt(0)) {
-        markers.merge(unit, r.getBoolean(edgeWidth + 1), Boolean::logicalOr);
+        markers.put(unit, new long[] {r.getLong(edgeWidth + 1), r.getBoolean(edgeWidth + 2) ? 1 : 0});
         continue;
       }
       UTF8String key = UTF8String.concat(r.getUTF8String(0), separator, r.getUTF8String(1));
@@ -192,10 +205,11 @@ final class Units {
       v[edgeWidth] = UnsafeArrayData.fromPrimitiveArray(found.units().stream().mapToLong(Long::longValue).toArray());
       out.add(new GenericInternalRow(v));
     }
-    markers.forEach((unit, fresh) -> {
+    markers.forEach((unit, marker) -> {
       Object[] v = new Object[MERGED.size()];
       v[edgeWidth + 1] = unit;
-      v[edgeWidth + 2] = fresh;
+      v[edgeWidth + 2] = marker[0];
+      v[edgeWidth + 3] = marker[1] == 1;
       out.add(new GenericInternalRow(v));
     });
     return out.iterator();
