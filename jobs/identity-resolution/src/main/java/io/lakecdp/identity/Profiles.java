@@ -130,12 +130,14 @@ final class Profiles {
     for (int i = 0; i < fieldsAndColumns.length; i += 2) {
       values.add(functions.coalesce(functions.col(fieldsAndColumns[i]).cast("string"), functions.lit("")).as(fieldsAndColumns[i + 1]));
     }
-    // A digest of each whole contact point (opt-in status, phone type, every address line): part of the profile's
-    // content hash, so that a record whose contact points changed in any column is a changed record.
+    // A digest of each whole contact point, the ones without the required field too (an address without a postal code
+    // is still a row of the unified address table): part of the profile's content hash, so that a record whose contact
+    // points changed in any column (opt-in status, phone type, every address line) is a changed record.
     Column[] whole = java.util.Arrays.stream(contactPoints.columns()).filter(c -> !c.startsWith("_"))
         .map(c -> functions.col("`" + c + "`")).toArray(Column[]::new);
-    Dataset<Row> cp = contactPoints.filter(functions.col(fieldsAndColumns[0]).isNotNull())
-        .select(key("PartyId"), stamped(values).as("v"), functions.xxhash64(whole).as("d"));
+    Dataset<Row> cp = contactPoints.select(key("PartyId"),
+        functions.when(functions.col(fieldsAndColumns[0]).isNotNull(), stamped(values)).as("v"),
+        functions.xxhash64(whole).as("d"));
     String digest = DIGEST + fieldsAndColumns[1];
     Dataset<Row> grouped = cp.groupBy(ResolutionEngine.ID).agg(newestFirst("v").as("vs"),
         functions.sort_array(functions.collect_list("d")).as(digest));
@@ -144,7 +146,9 @@ final class Profiles {
     out.add(functions.col(digest));
     for (int i = 1; i < fieldsAndColumns.length; i += 2) {
       String c = fieldsAndColumns[i];
-      out.add(functions.expr("array_join(transform(vs, x -> x." + c + "), '" + Comparison.MULTI + "')").as(c));
+      // null, as for a party without contact points, when none has the required field
+      out.add(functions.when(functions.size(functions.col("vs")).gt(0), functions.expr("array_join(transform(vs, x -> x."
+          + c + "), '" + Comparison.MULTI + "')")).as(c));
     }
     return grouped.select(out.toArray(new Column[0]));
   }
