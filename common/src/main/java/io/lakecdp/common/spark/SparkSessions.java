@@ -14,6 +14,7 @@ import org.slf4j.LoggerFactory;
  * ({@code --conf}) win over both. Without a master (plain {@code java}), it runs {@code local[*]}.
  */
 public final class SparkSessions {
+  private static final String CACHE_COMPRESSED = "spark.sql.inMemoryColumnarStorage.compressed";
   private static final Logger LOG = LoggerFactory.getLogger(SparkSessions.class);
 
   private SparkSessions() {}
@@ -28,8 +29,6 @@ public final class SparkSessions {
     out.put("spark.sql.sources.partitionOverwriteMode", "dynamic");
     return out;
   }
-
-  private static final String CACHE_COMPRESSED = "spark.sql.inMemoryColumnarStorage.compressed";
 
   /**
    * Runs {@code work} with the datasets it persists cached without Spark's column compression, and restores the

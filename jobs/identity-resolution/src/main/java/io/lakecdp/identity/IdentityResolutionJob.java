@@ -321,8 +321,7 @@ public final class IdentityResolutionJob {
     rows.put(TenantTables.MATCH_EXPLANATIONS, merge(TenantTables.MATCH_EXPLANATIONS, upserts, gonePairs, commit,
         "record_id_a", "record_id_b"));
     // Units: the ones searched in this run are new or have new members; the ones this run no longer has are deleted.
-    Dataset<Row> vanished = ctx.spark().table(ctx.tables().unified(TenantTables.RESOLUTION_UNITS)).select("unit")
-        .join(m.units().select("unit"), "unit", "left_anti");
+    Dataset<Row> vanished = previous.unitIds().join(m.units().select("unit"), "unit", "left_anti");
     rows.put(TenantTables.RESOLUTION_UNITS, merge(TenantTables.RESOLUTION_UNITS,
         m.units().filter("fresh").select("unit", "signature"), vanished, commit, "unit"));
     // A record's contact points change only with the record (their digests are in its content hash) or its unified id:

@@ -261,14 +261,13 @@ final class ModelTrainer {
     // pattern: the size, weight: how many groups), whose {@code a} no record id can be.
     org.apache.spark.api.java.function.MapPartitionsFunction<Row, Row> pairs = groups -> {
       List<Row> out = new ArrayList<>();
-      Map<List<Integer>, Long> sizes = new java.util.TreeMap<>((x, y) -> x.get(0).equals(y.get(0))
-          ? Integer.compare(x.get(1), y.get(1)) : Integer.compare(x.get(0), y.get(0)));
+      Map<Long, Long> groupsBySize = new HashMap<>(); // block << 32 | size -> groups
       while (groups.hasNext()) {
         Row g = groups.next();
         String key = g.getString(0);
         int block = Integer.parseInt(key.substring(0, key.indexOf('\u0001')));
         List<scala.collection.Seq<String>> members = g.getList(1);
-        sizes.merge(List.of(block, members.size()), 1L, Long::sum);
+        groupsBySize.merge((long) block << 32 | members.size(), 1L, Long::sum);
         if (members.size() > maxGroup) {
           continue;
         }
@@ -290,8 +289,11 @@ final class ModelTrainer {
         }
       }
       String partition = "\u0000" + org.apache.spark.TaskContext.getPartitionId() + ":";
-      sizes.forEach((blockAndSize, count) -> out.add(RowFactory.create(-1 - blockAndSize.get(0),
-          partition + blockAndSize.get(1), null, (long) blockAndSize.get(1), count)));
+      groupsBySize.forEach((blockAndSize, count) -> {
+        int block = (int) (blockAndSize >>> 32);
+        long size = blockAndSize & 0xffffffffL;
+        out.add(RowFactory.create(-1 - block, partition + size, null, size, count));
+      });
       return out.iterator();
     };
     List<Row> counted = normalized.flatMap(keys, Encoders.row(keyed))

@@ -20,9 +20,10 @@ import org.slf4j.LoggerFactory;
  * component and content hash (the link table), the matched pairs with the units that found them
  * (match_explanations) and the units with their content signatures (resolution_units). Usable only when the last run
  * finished (its link commit names the snapshot it left in each other table, and those are still the last writes),
- * with the same configuration and match model; otherwise the run is complete.
+ * with the same configuration and match model; otherwise the run is complete. {@code units}: the units' signatures,
+ * sorted; {@code unitIds}: the units' ids ({@code unit}), as the table holds them.
  */
-record ResolutionState(Dataset<Row> link, Dataset<Row> edges, long[] units) {
+record ResolutionState(Dataset<Row> link, Dataset<Row> edges, long[] units, Dataset<Row> unitIds) {
   private static final Logger LOG = LoggerFactory.getLogger(ResolutionState.class);
   /** The tables besides the link table whose last write must be the last run's. */
   static final List<String> TABLES = List.of(TenantTables.MATCH_EXPLANATIONS, TenantTables.RESOLUTION_UNITS,
@@ -74,7 +75,7 @@ record ResolutionState(Dataset<Row> link, Dataset<Row> edges, long[] units) {
     long[] units = unitRows.select("signature").as(Encoders.LONG()).collectAsList().stream().mapToLong(Long::longValue).sorted().toArray();
     Dataset<Row> held = linkRows.select(ResolutionEngine.ID, "unified_id", "component_id", "profile_sha256").transform(Materialized::of);
     LOG.info("Incremental run over the state of run {}: {} units known", last.summary().get(CommitKeys.RUN_ID), units.length);
-    return new ResolutionState(held, edges, units);
+    return new ResolutionState(held, edges, units, unitRows.select("unit"));
   }
 
   /** The last write of each state table, as {@code table=snapshot} words ({@code none} for a missing table). */

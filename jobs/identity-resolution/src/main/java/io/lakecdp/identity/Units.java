@@ -174,18 +174,20 @@ final class Units {
    */
   private record Found(InternalRow row, java.util.TreeSet<Long> units) {}
 
+  private record Marker(long signature, boolean fresh) {}
+
   static java.util.Iterator<InternalRow> merge(java.util.Iterator<InternalRow> rows) {
     int edgeWidth = ResolutionEngine.EDGE_SCHEMA.size();
     UTF8String separator = UTF8String.fromString("\u0001");
     // Per pair: its first row (copied) and the units that found it.
     Map<UTF8String, Found> pairs = new HashMap<>();
     // Per unit: its signature and whether it was searched (a unit lies whole in one retrieval partition: one marker).
-    java.util.TreeMap<Long, long[]> markers = new java.util.TreeMap<>();
+    java.util.TreeMap<Long, Marker> markers = new java.util.TreeMap<>();
     while (rows.hasNext()) {
       InternalRow r = rows.next();
       long unit = r.getLong(edgeWidth);
       if (r.isNullAt(0)) {
-        markers.put(unit, new long[] {r.getLong(edgeWidth + 1), r.getBoolean(edgeWidth + 2) ? 1 : 0});
+        markers.put(unit, new Marker(r.getLong(edgeWidth + 1), r.getBoolean(edgeWidth + 2)));
         continue;
       }
       UTF8String key = UTF8String.concat(r.getUTF8String(0), separator, r.getUTF8String(1));
@@ -208,8 +210,8 @@ final class Units {
     markers.forEach((unit, marker) -> {
       Object[] v = new Object[MERGED.size()];
       v[edgeWidth + 1] = unit;
-      v[edgeWidth + 2] = marker[0];
-      v[edgeWidth + 3] = marker[1] == 1;
+      v[edgeWidth + 2] = marker.signature();
+      v[edgeWidth + 3] = marker.fresh();
       out.add(new GenericInternalRow(v));
     });
     return out.iterator();
