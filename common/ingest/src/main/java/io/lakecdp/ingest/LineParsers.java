@@ -1,7 +1,8 @@
 package io.lakecdp.ingest;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.StringReader;
@@ -9,7 +10,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -161,30 +161,63 @@ final class LineParsers {
       }
     }
 
+    /**
+     * Reads the line's tokens as they come (no tree): declared keys fill their positions, other keys go to the extra
+     * map; a nested object or array is kept as its JSON text. Values read as the text Jackson's tree would give them,
+     * and a later duplicate key wins, as in a tree. A line that is not an object is read as a tree, for its message.
+     */
     @Override
     Row parseText(String file, String filePath, long offset, String raw) {
-      try {
-        JsonNode node = MAPPER.readTree(raw);
-        if (node == null || !node.isObject()) {
-          return RowFactory.create(file, offset, raw, "malformed JSON: the line is not a JSON object", null, null);
+      try (JsonParser p = MAPPER.createParser(raw)) {
+        if (p.nextToken() != JsonToken.START_OBJECT) {
+          return notAnObject(file, offset, raw);
         }
         String[] values = new String[index.size()];
         Map<String, String> extra = null;
-        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-          Map.Entry<String, JsonNode> e = it.next();
-          JsonNode v = e.getValue();
-          String text = v.isNull() ? null : v.isValueNode() ? v.asText() : v.toString();
-          Integer i = index.get(e.getKey());
+        for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
+          String text = text(p, p.nextToken());
+          Integer i = index.get(name);
           if (i != null) {
             values[i] = text;
           } else {
             if (extra == null) {
               extra = new LinkedHashMap<>();
             }
-            extra.put(e.getKey(), text);
+            extra.put(name, text);
           }
         }
+        if (p.currentToken() != JsonToken.END_OBJECT) {
+          throw new com.fasterxml.jackson.core.JsonParseException(p, "Unexpected end-of-input: expected close marker for Object");
+        }
         return RowFactory.create(file, offset, raw, null, values, extra == null ? null : scalaMap(extra));
+      } catch (JsonProcessingException e) {
+        return RowFactory.create(file, offset, raw, "malformed JSON: " + e.getOriginalMessage(), null, null);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    /** The text of the value at the parser's current token, as {@code JsonNode.asText()} (scalars) or the JSON. */
+    private static String text(JsonParser p, JsonToken t) throws IOException {
+      if (t == null) {
+        throw new com.fasterxml.jackson.core.JsonParseException(p, "Unexpected end-of-input: expected a value");
+      }
+      return switch (t) {
+        case VALUE_NULL -> null;
+        case VALUE_STRING -> p.getText();
+        case VALUE_NUMBER_INT -> p.getNumberValue().toString();
+        case VALUE_NUMBER_FLOAT -> Double.toString(p.getDoubleValue());
+        case VALUE_TRUE -> "true";
+        case VALUE_FALSE -> "false";
+        case START_OBJECT, START_ARRAY -> MAPPER.readTree(p).toString();
+        default -> throw new com.fasterxml.jackson.core.JsonParseException(p, "Unexpected token " + t);
+      };
+    }
+
+    private static Row notAnObject(String file, long offset, String raw) {
+      try {
+        MAPPER.readTree(raw);
+        return RowFactory.create(file, offset, raw, "malformed JSON: the line is not a JSON object", null, null);
       } catch (JsonProcessingException e) {
         return RowFactory.create(file, offset, raw, "malformed JSON: " + e.getOriginalMessage(), null, null);
       }

@@ -114,6 +114,21 @@ final class RecordValidator {
     return typedRows.select(out.toArray(new Column[0]));
   }
 
+  /**
+   * {@code try_cast(text AS timestamp)}, with a faster path for the most common form, an ISO date and time (with seconds)
+   * ending in {@code Z}: Spark resolves a zone written in the text through a lookup that compiles two regular expressions for
+   * every value (a fifth of a JSON ingest's time, measured), so such a text is read without its {@code Z} by a cast
+   * fixed to UTC, whose zone is resolved once. {@code TimestampTextTest} holds both paths to the same instants.
+   */
+  static Column utcOrCast(String text) {
+    Column plain = functions.expr("try_cast(" + text + " AS timestamp)");
+    Column zulu = functions.expr(text).rlike("^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}[T ][0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(\\.[0-9]+)?Z$");
+    Column withoutZ = functions.expr("substr(" + text + ", 1, length(" + text + ") - 1)");
+    Column inUtc = new Column(new org.apache.spark.sql.catalyst.expressions.Cast(withoutZ.expr(), DataTypes.TimestampType,
+        scala.Option.apply("UTC"), org.apache.spark.sql.catalyst.expressions.EvalMode.TRY()));
+    return functions.when(zulu, inUtc).otherwise(plain);
+  }
+
   private static String rawName(int i) {
     return "__raw_" + i;
   }
@@ -137,7 +152,7 @@ final class RecordValidator {
     }
     if (t.equals(DataTypes.TimestampType)) {
       return f.format() == null
-          ? functions.expr("try_cast(" + v + " AS timestamp)")
+          ? utcOrCast(v)
           : functions.try_to_timestamp(trimmed, functions.lit(f.format()));
     }
     if (t.equals(DataTypes.DateType)) {

@@ -77,16 +77,20 @@ final class SourceReader {
   Dso read(DataStream stream, SourceFormat format, List<LandingFile> files) {
     List<String> paths = files.stream().map(LandingFile::path).toList();
     return switch (format) {
-      case CSV -> readCsv(stream, paths);
+      case CSV -> readCsv(stream, paths, bytes(files));
       case JSON -> {
         List<String> declared = stream.sourceFields().stream().map(io.lakecdp.common.config.FieldSpec::sourceName).toList();
-        yield new Dso(readLines(paths, new JsonLineParser(declared, stream.maxRecordBytes())), declared);
+        yield new Dso(readLines(paths, bytes(files), new JsonLineParser(declared, stream.maxRecordBytes())), declared);
       }
       case PARQUET -> readParquet(paths);
     };
   }
 
-  private Dso readCsv(DataStream stream, List<String> paths) {
+  private static long bytes(List<LandingFile> files) {
+    return files.stream().mapToLong(LandingFile::length).sum();
+  }
+
+  private Dso readCsv(DataStream stream, List<String> paths, long bytes) {
     CsvOptions options = new CsvOptions(stream.options().getOrDefault("delimiter", ","),
         stream.options().getOrDefault("quote", "\""), stream.options().get("escape"));
     Map<String, String[]> headers = new LinkedHashMap<>();
@@ -101,7 +105,7 @@ final class SourceReader {
     Map<String, int[]> positions = new HashMap<>();
     headers.forEach((file, header) ->
         positions.put(file, java.util.Arrays.stream(header).mapToInt(columns::indexOf).toArray()));
-    return new Dso(readLines(paths, new CsvLineParser(positions, columns.size(), options, stream.maxRecordBytes())), columns);
+    return new Dso(readLines(paths, bytes, new CsvLineParser(positions, columns.size(), options, stream.maxRecordBytes())), columns);
   }
 
   private static String[] readHeader(Configuration conf, String file, CsvOptions options) {
@@ -125,7 +129,13 @@ final class SourceReader {
     }
   }
 
-  private Dataset<Row> readLines(List<String> paths, LineParser parser) {
+  /**
+   * The DSO rows of text files, one partition per input split, then as many partitions as Spark's own file sources
+   * would make of these bytes ({@code spark.sql.files.maxPartitionBytes} each, at least one per core), by joining
+   * whole splits: a batch of many small files is then read, validated and written in a few tasks and files
+   * instead of one per landing file (each split still knows its file, which per-record offsets need).
+   */
+  private Dataset<Row> readLines(List<String> paths, long bytes, LineParser parser) {
     try {
       Job job = Job.getInstance(spark.sparkContext().hadoopConfiguration());
       FileInputFormat.setInputPaths(job, paths.stream().map(Path::new).toArray(Path[]::new));
@@ -139,6 +149,11 @@ final class SourceReader {
         return new io.lakecdp.common.spark.SkippingIterator<Tuple2<LongWritable, Text>, Row>(it,
             t -> parser.parse(file, filePath, t._1().get(), t._2()));
       }, false);
+      long perPartition = Math.max(1, spark.sessionState().conf().filesMaxPartitionBytes());
+      int target = (int) Math.max(jsc.defaultParallelism(), Math.min(Integer.MAX_VALUE, (bytes + perPartition - 1) / perPartition));
+      if (rows.getNumPartitions() > target) {
+        rows = rows.coalesce(target);
+      }
       return spark.createDataFrame(rows, DSO_SCHEMA);
     } catch (IOException e) {
       throw new UncheckedIOException(e);

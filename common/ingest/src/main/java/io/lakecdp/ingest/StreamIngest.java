@@ -40,6 +40,13 @@ public final class StreamIngest {
   private static final Logger LOG = LoggerFactory.getLogger(StreamIngest.class);
   private static final String OP = "__op";
   private static final String PRIO = "__prio";
+  /**
+   * Batches of at most this many valid records check their keys' uniqueness by 64-bit key hashes gathered on the
+   * driver (8 bytes a record, {@link BatchSummary}); larger ones count the records of every key in a shuffle.
+   */
+  static final long MAX_KEY_HASHES = 8_000_000;
+  /** The Spark setting that changes {@link #MAX_KEY_HASHES}. */
+  static final String MAX_KEY_HASHES_CONF = "spark.lakecdp.ingest.maxKeyHashes";
 
   private final JobContext ctx;
   private final SparkSession spark;
@@ -158,28 +165,23 @@ public final class StreamIngest {
 
   private StreamResult ingest(Dataset<Row> validated, List<LandingFile> consumed, List<String> columns, String batchId,
       Map<String, String> tags, Consumer<Dataset<Row>> onValid, long start) {
-    long total = 0;
-    long bad = 0;
-    long deleteRequests = 0;
-    long mostPerKey = 0;
-    long withExtraKeys = 0;
-    for (Row r : counts(validated)) {
-      withExtraKeys += r.getLong(4);
-      total += r.getLong(2);
-      if (!r.getBoolean(0)) {
-        bad += r.getLong(2);
-      } else if ("D".equals(r.getString(1))) {
-        deleteRequests += r.getLong(2);
-      } else {
-        mostPerKey = Math.max(mostPerKey, r.getLong(3));
-      }
-    }
+    Column extra = functions.col(SourceReader.EXTRA);
+    BatchSummary summary = BatchSummary.of(validated, functions.col(RecordValidator.REASON).isNull(),
+        functions.col(OP).equalTo("D"), extra.isNotNull().and(functions.size(extra).gt(0)), stream.primaryKey(),
+        Long.parseLong(spark.conf().get(MAX_KEY_HASHES_CONF, Long.toString(MAX_KEY_HASHES))));
+    long total = summary.total;
+    long bad = summary.rejected;
+    long deleteRequests = summary.deletes;
+    long withExtraKeys = summary.withExtraKeys;
     // Keys unique in the batch (and no delete requests to order against them): every row is already the
     // newest of its key, and the write needs no shuffle to pick it.
-    boolean uniqueKeys = !stream.primaryKey().isEmpty() && deleteRequests == 0 && mostPerKey <= 1;
+    boolean counted = summary.keysDistinct() == null && !stream.primaryKey().isEmpty() && deleteRequests == 0;
+    boolean uniqueKeys = !stream.primaryKey().isEmpty() && deleteRequests == 0
+        && (counted ? mostPerKey(validated) <= 1 : summary.keysDistinct());
     LOG.info("Stream {}: {} records read, {} valid, {} to quarantine{}", stream.name(), total, total - bad, bad,
-        stream.primaryKey().isEmpty() ? "" : uniqueKeys ? "; keys unique in the batch"
-            : deleteRequests > 0 ? "; delete requests ordered with the rows by key" : "; some keys repeat in the batch");
+        stream.primaryKey().isEmpty() ? "" : (uniqueKeys ? "; keys unique in the batch"
+            : deleteRequests > 0 ? "; delete requests ordered with the rows by key" : "; some keys repeat in the batch")
+            + (counted ? " (counted per key: too many records to compare key hashes on the driver)" : ""));
     Map<String, Column> extras = extraColumns(validated, columns, withExtraKeys > 0);
     List<String> changes = DloSchema.ensure(spark, lake, table, stream, List.copyOf(extras.keySet()));
     if (bad > 0) {
@@ -273,23 +275,18 @@ public final class StreamIngest {
     spark.catalog().dropTempView(view);
   }
 
-  /**
-   * One row per (valid, operation): the record count, for keyed streams the most records any one key has (counted over
-   * the keys alone, a far narrower shuffle than the rows'), and the records with undeclared JSON keys.
-   */
-  private List<Row> counts(Dataset<Row> validated) {
-    Column ok = functions.col(RecordValidator.REASON).isNull().as("ok");
-    Column extra = functions.col(SourceReader.EXTRA);
-    Column hasExtra = functions.when(extra.isNotNull().and(functions.size(extra).gt(0)), 1L).otherwise(0L);
-    if (stream.primaryKey().isEmpty()) {
-      return validated.groupBy(ok, functions.col(OP)).agg(functions.count(functions.lit(1)), functions.lit(0L),
-          functions.sum(hasExtra)).collectAsList();
-    }
-    List<Column> byKey = new ArrayList<>(List.of(ok, functions.col(OP)));
-    stream.primaryKey().forEach(k -> byKey.add(functions.col("`" + k + "`")));
-    return validated.groupBy(byKey.toArray(new Column[0]))
-        .agg(functions.count(functions.lit(1)).as("n"), functions.sum(hasExtra).as("x"))
-        .groupBy("ok", OP).agg(functions.sum("n"), functions.max("n"), functions.sum("x")).collectAsList();
+  /** The most valid upserts any one key has, counted over the keys alone (a far narrower shuffle than the rows'). */
+  private long mostPerKey(Dataset<Row> validated) {
+    ctx.step("counting the records of each key of " + stream.name());
+    Row most = validated.filter(valid())
+        .groupBy(stream.primaryKey().stream().map(k -> functions.col("`" + k + "`")).toArray(Column[]::new))
+        .count().agg(functions.max("count")).first();
+    return most.isNullAt(0) ? 0 : most.getLong(0);
+  }
+
+  /** The valid upserts, whose keys must be unique in the batch for the write to skip picking the newest of each. */
+  private static Column valid() {
+    return functions.col(RecordValidator.REASON).isNull().and(functions.col(OP).equalTo("U"));
   }
 
   /** An empty table needs no MERGE: the newest version of each key is simply appended. */

@@ -1,0 +1,55 @@
+package io.lakecdp.ingest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.lakecdp.common.testing.TestSpark;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.junit.jupiter.api.Test;
+
+/** Every timestamp text, whether it takes the UTC path or the plain cast, is read as the same instant as Spark's own cast. */
+class TimestampTextTest {
+  @Test
+  void rewrittenTextsCastToTheSameInstantAsTheOriginal() {
+    SparkSession spark = TestSpark.session();
+    List<String> texts = new ArrayList<>(List.of("2025-03-01T10:00:00Z", "2025-03-01 10:00:00Z", "2025-03-01T10:00Z",
+        "2025-03-01T10:00:00.123456Z", "2025-03-01T10:00:00.1Z", "2025-03-01Z", "2025-03Z", "2025Z", "Z", "12Z", "",
+        " 2025-03-01T10:00:00Z ", "2025-03-01T10:00:00 Z", "2025-03-01T10:00:00z", "2025-03-01T10:00:00UTC",
+        "2025-03-01T10:00:00+01:00", "2025-03-01T10:00:00-5:30", "2025-03-01T10:00:00GMT+1", "2025-13-01T10:00:00Z",
+        "2025-02-30T10:00:00Z", "2025-03-01T24:00:00Z", "2025-03-01T10:61:00Z", "T10:00:00Z", "10:00:00Z",
+        "2025-03-01T10:00:00ZZ", "2025-03-01T10:00:00Z+01:00", "+00:00", "2025-03-01T10:00:00+00:00Z", "abcZ",
+        "2025-03-01T10Z", "2025-03-01 10Z", "2025-03-01T10:00:00+01:0Z", "2025-03-01T10:00:00+01:00:00Z",
+        "1:2:3Z", "2025-3-1T1:2:3Z", "2025-03-01T10:00:00.Z", "20250-03-01T10:00:00Z", "2025-03-01T10:00:00.1234567890Z", "-0001-01-01T00:00:00Z", "99999-01-01T00:00:00Z"));
+    Random random = new Random(7);
+    for (int i = 0; i < 2000; i++) {
+      String date = String.format("%04d-%02d-%02d", 1900 + random.nextInt(200), 1 + random.nextInt(12), 1 + random.nextInt(31));
+      String time = String.format("%02d:%02d:%02d", random.nextInt(25), random.nextInt(61), random.nextInt(61));
+      String sep = random.nextBoolean() ? "T" : " ";
+      String fraction = random.nextInt(3) == 0 ? "." + random.nextInt(1_000_000) : "";
+      texts.add(date + sep + time + fraction + "Z");
+    }
+    for (String zone : List.of("UTC", "America/New_York", "Asia/Kolkata")) {
+      spark.conf().set("spark.sql.session.timeZone", zone);
+      try {
+        Dataset<Row> rows = spark.createDataset(texts, Encoders.STRING()).toDF("v")
+            .select(functions.col("v"), functions.expr("try_cast(trim(v) AS timestamp)").as("spark"),
+                RecordValidator.utcOrCast("trim(v)").as("ours"));
+        int read = 0;
+        for (Row r : rows.collectAsList()) {
+          assertEquals(r.get(1), r.get(2), "'" + r.getString(0) + "' in session zone " + zone);
+          read += r.isNullAt(2) ? 0 : 1;
+        }
+        assertTrue(read > 1500, "most generated texts are valid timestamps: " + read);
+      } finally {
+        spark.conf().unset("spark.sql.session.timeZone");
+      }
+    }
+  }
+}
