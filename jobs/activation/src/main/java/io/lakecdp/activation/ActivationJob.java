@@ -28,7 +28,6 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.AnalysisException;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
@@ -348,14 +347,15 @@ public final class ActivationJob {
 
   private void recordRun(ActivationDefinition a, String status, String refresh, long rows, long removals, int files,
       long bytes, long consent, long noContact, long holdout, long start, String error, String fingerprint) {
-    Row row = RowFactory.create(a.id(), ctx.runId(), a.segment(), refresh, status, a.target(), rows, removals, files,
+    Object[] values = {a.id(), ctx.runId(), a.segment(), refresh, status, a.target(), rows, removals, files,
         bytes, consent, noContact, holdout, a.definitionHash(), System.currentTimeMillis() - start,
-        new Timestamp(start), error, fingerprint);
+        new Timestamp(start), error, fingerprint};
+    Map<String, Object> row = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < values.length; i++) {
+      row.put(RUNS.fields()[i].name(), values[i]);
+    }
     try {
-      lake.commitWith(Map.of(CommitKeys.RUN_ID, ctx.runId(), CommitKeys.JOB, ctx.job()), () -> {
-        spark.createDataFrame(List.of(row), RUNS).coalesce(1).writeTo(tables.activationRuns()).append();
-        return null;
-      });
+      lake.appendRows(tables.activationRuns(), List.of(row), Map.of(CommitKeys.RUN_ID, ctx.runId(), CommitKeys.JOB, ctx.job()));
     } catch (RuntimeException e) {
       LOG.warn("Could not record the run of activation {}: {}", a.id(), e.getMessage());
       if ("succeeded".equals(status)) {

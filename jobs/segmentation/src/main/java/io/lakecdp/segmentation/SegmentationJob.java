@@ -433,21 +433,27 @@ public final class SegmentationJob {
       prints.put(id, fp);
     }
     Map<String, Map<String, Object>> per = figures(ids, latest, changes, skipped, prints);
-    List<Row> runRows = new ArrayList<>();
+    List<Map<String, Object>> runRows = new ArrayList<>();
     long total = 0;
     for (var e : per.entrySet()) {
       Map<String, Object> m = e.getValue();
       m.put("duration_ms", durationMs);
       total += (Long) m.get("population");
-      runRows.add(org.apache.spark.sql.RowFactory.create(publishId, e.getKey(), m.get("population"), m.get("holdout"),
-          m.get("added"), m.get("removed"), durationMs, publishedAt, m.get("status"), m.get("input_fingerprint")));
+      Map<String, Object> run = new java.util.LinkedHashMap<>();
+      run.put("publish_id", publishId);
+      run.put("segment_id", e.getKey());
+      for (String figure : List.of("population", "holdout", "added", "removed")) {
+        run.put(figure, m.get(figure));
+      }
+      run.put("duration_ms", durationMs);
+      run.put("published_at", publishedAt);
+      run.put("status", m.get("status"));
+      run.put("input_fingerprint", m.get("input_fingerprint"));
+      runRows.add(run);
       LOG.info("Segment {}: {}, {} members ({} holdout), {} added, {} removed", e.getKey(), m.get("status"),
           m.get("population"), m.get("holdout"), m.get("added"), m.get("removed"));
     }
-    lake.commitWith(Map.of(CommitKeys.RUN_ID, publishId, CommitKeys.JOB, ctx.job()), () -> {
-      spark.createDataFrame(runRows, spark.table(runs).schema()).coalesce(1).writeTo(runs).append();
-      return null;
-    });
+    lake.appendRows(runs, runRows, Map.of(CommitKeys.RUN_ID, publishId, CommitKeys.JOB, ctx.job()));
     return new Result(publishId, per, total);
   }
 
