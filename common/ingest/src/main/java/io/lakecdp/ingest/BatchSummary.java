@@ -48,8 +48,8 @@ final class BatchSummary {
     Column hash = key.isEmpty() ? functions.lit(0L)
         : functions.xxhash64(key.stream().map(k -> functions.col("`" + k + "`")).toArray(Column[]::new));
     Dataset<Row> rows = batch.select(ok, delete, extra, hash);
-    long share = key.isEmpty() ? 0 : Math.max(1, maxHashes / Math.max(1, batch.queryExecution().executedPlan()
-        .outputPartitioning().numPartitions()));
+    // the partitions of the RDD the action runs (planning only, no job): a cached plan reports no partition count
+    long share = key.isEmpty() ? 0 : Math.max(1, maxHashes / Math.max(1, rows.javaRDD().getNumPartitions()));
     // a Dataset action (not an RDD one, which made Spark fill the cache in a job of its own first)
     List<BatchSummary> parts = rows.mapPartitions((MapPartitionsFunction<Row, byte[]>) it -> List.of(
         partition(it, share).bytes()).iterator(), Encoders.BINARY()).collectAsList().stream().map(BatchSummary::read).toList();
