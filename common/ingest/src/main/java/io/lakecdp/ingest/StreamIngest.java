@@ -4,6 +4,7 @@ import io.lakecdp.common.config.DataStream;
 import io.lakecdp.common.config.FieldSpec;
 import io.lakecdp.common.config.RefreshMode;
 import io.lakecdp.common.config.SchemaEvolution;
+import io.lakecdp.common.job.CrashPoints;
 import io.lakecdp.common.job.InvalidInputException;
 import io.lakecdp.common.job.JobContext;
 import io.lakecdp.common.lake.CommitKeys;
@@ -18,11 +19,14 @@ import java.util.TreeSet;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.apache.iceberg.Snapshot;
+import org.apache.iceberg.SnapshotRef;
 import org.apache.iceberg.Table;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.api.java.UDF4;
+import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.expressions.WindowSpec;
 import org.apache.spark.sql.functions;
@@ -40,6 +44,7 @@ public final class StreamIngest {
   private static final Logger LOG = LoggerFactory.getLogger(StreamIngest.class);
   private static final String OP = "__op";
   private static final String PRIO = "__prio";
+  private static final String COUNTED = "__counted";
   /**
    * Batches of at most this many valid records check their keys' uniqueness by 64-bit key hashes gathered on the
    * driver (8 bytes a record, {@link BatchSummary}); larger ones count the records of every key in a shuffle.
@@ -47,12 +52,18 @@ public final class StreamIngest {
   static final long MAX_KEY_HASHES = 8_000_000;
   /** The Spark setting that changes {@link #MAX_KEY_HASHES}. */
   static final String MAX_KEY_HASHES_CONF = "spark.lakecdp.ingest.maxKeyHashes";
+  /** The Spark setting that turns the one-pass load of a batch into an empty DLO off ({@link #appendDirect}). */
+  static final String DIRECT_APPEND_CONF = "spark.lakecdp.ingest.directAppend";
+  /** The Iceberg branch a one-pass load writes to before it is published. */
+  static final String STAGE_BRANCH = "lakecdp_stage";
 
   private final JobContext ctx;
   private final SparkSession spark;
   private final Lake lake;
   private final DataStream stream;
   private final String table;
+  /** Columns a dropped one-pass load already added to the DLO ({@link #appendDirect}). */
+  private List<String> schemaChanges = List.of();
 
   public StreamIngest(JobContext ctx, DataStream stream) {
     this.ctx = ctx;
@@ -67,14 +78,14 @@ public final class StreamIngest {
     IngestLedger ledger = IngestLedger.read(lake, ctx.tables(), table);
     if (ledger.committedBy(ctx.runId())) {
       LOG.info("Stream {}: run {} already committed its batch to {}; nothing to do", stream.name(), ctx.runId(), table);
-      return new StreamResult(stream.name(), "already_committed", 0, 0, 0, 0, 0, List.of(), elapsed(start), null);
+      return new StreamResult(stream.name(), "already_committed", 0, 0, 0, 0, 0, List.of(), elapsed(start), null, null);
     }
     LandingScanner scanner = new LandingScanner(spark.sparkContext().hadoopConfiguration());
     List<LandingFile> data = pending(scanner.list(stream.path(), false), ledger);
     List<LandingFile> deletes = stream.deletesPath() == null ? List.of() : pending(scanner.list(stream.deletesPath(), true), ledger);
     if (data.isEmpty() && deletes.isEmpty()) {
       LOG.info("Stream {}: no new files in {}", stream.name(), stream.path());
-      return new StreamResult(stream.name(), "up_to_date", 0, 0, 0, 0, 0, List.of(), elapsed(start), null);
+      return new StreamResult(stream.name(), "up_to_date", 0, 0, 0, 0, 0, List.of(), elapsed(start), null, null);
     }
     return ingestFiles(data, deletes, ctx.runId() + ":" + stream.name(), Map.of(), null);
   }
@@ -124,7 +135,7 @@ public final class StreamIngest {
     }
     List<LandingFile> consumed = new ArrayList<>(data);
     consumed.addAll(deletes);
-    return ingestValidated(validated, consumed, columns, batchId, tags, onValid, start);
+    return ingestValidated(validated, consumed, columns, batchId, tags, onValid, !deletes.isEmpty(), start);
   }
 
   /**
@@ -137,7 +148,7 @@ public final class StreamIngest {
     List<String> declared = stream.sourceFields().stream().map(FieldSpec::sourceName).toList();
     Dataset<Row> validated = RecordValidator.validate(new SourceReader.Dso(records, declared), stream)
         .withColumn(OP, opColumn()).withColumn(PRIO, functions.lit(0));
-    return ingestValidated(validated, List.of(), declared, batchId, tags, onValid, start);
+    return ingestValidated(validated, List.of(), declared, batchId, tags, onValid, false, start);
   }
 
   /** Parses raw JSON records (Kafka values) into the DSO shape with the stream's parser; see {@link #DSO_SCHEMA}. */
@@ -149,7 +160,15 @@ public final class StreamIngest {
   public static final org.apache.spark.sql.types.StructType DSO_SCHEMA = SourceReader.DSO_SCHEMA;
 
   private StreamResult ingestValidated(Dataset<Row> validated, List<LandingFile> consumed, List<String> columns,
-      String batchId, Map<String, String> tags, Consumer<Dataset<Row>> onValid, long start) {
+      String batchId, Map<String, String> tags, Consumer<Dataset<Row>> onValid, boolean deleteFiles, long start) {
+    schemaChanges = List.of();
+    if (onValid == null && !deleteFiles && stream.refresh() == RefreshMode.UPSERT
+        && Boolean.parseBoolean(spark.conf().get(DIRECT_APPEND_CONF, "true"))) {
+      StreamResult direct = appendDirect(validated, consumed, columns, batchId, tags, start);
+      if (direct != null) {
+        return direct;
+      }
+    }
     // The batch is read once and used two or three times (counts, quarantine, the write); it is cached without
     // Spark's column compression, whose dictionary encoding of unique values (offsets, keys) costs more than
     // the memory it saves for a batch that lives a few seconds.
@@ -183,22 +202,16 @@ public final class StreamIngest {
             : deleteRequests > 0 ? "; delete requests ordered with the rows by key" : "; some keys repeat in the batch")
             + (counted ? " (counted per key: too many records to compare key hashes on the driver)" : ""));
     Map<String, Column> extras = extraColumns(validated, columns, withExtraKeys > 0);
-    List<String> changes = DloSchema.ensure(spark, lake, table, stream, List.copyOf(extras.keySet()));
+    List<String> changes = new ArrayList<>(schemaChanges);
+    DloSchema.ensure(spark, lake, table, stream, List.copyOf(extras.keySet())).stream()
+        .filter(c -> !changes.contains(c)).forEach(changes::add);
     if (bad > 0) {
       ctx.step("quarantining " + bad + " records of " + stream.name());
       Quarantine.write(spark, lake, ctx.tables().quarantine(), stream.name(), ctx.runId(),
           validated.filter(functions.col(RecordValidator.REASON).isNotNull()));
     }
 
-    Map<String, String> commit = new LinkedHashMap<>();
-    commit.put(CommitKeys.RUN_ID, ctx.runId());
-    commit.put(CommitKeys.JOB, ctx.job());
-    commit.put(CommitKeys.STREAM, stream.name());
-    commit.put(CommitKeys.BATCH_ID, batchId);
-    if (!consumed.isEmpty()) {
-      commit.put(CommitKeys.INGESTED_FILES, IngestLedger.encode(consumed));
-    }
-    commit.putAll(tags);
+    Map<String, String> commit = commitProperties(consumed, batchId, tags);
 
     Dataset<Row> good = validated.filter(functions.col(RecordValidator.REASON).isNull());
     if (onValid != null) {
@@ -211,7 +224,7 @@ public final class StreamIngest {
     LOG.info("Stream {}: committed {} rows ({} delete requests) from {} to {} in {} ms", stream.name(),
         loaded, deleteRequests, consumed.isEmpty() ? "batch " + batchId : consumed.size() + " file(s)", table, elapsed(start));
     return new StreamResult(stream.name(), "loaded", consumed.size(), total, loaded, bad, deleteRequests, changes,
-        elapsed(start), null);
+        elapsed(start), null, "cached");
   }
 
   /**
@@ -220,30 +233,8 @@ public final class StreamIngest {
    */
   void applyBatch(Dataset<Row> good, Map<String, Column> extras, Map<String, String> commit, boolean keepTableOnEmpty,
       boolean uniqueKeys) {
-    List<Column> cols = new ArrayList<>();
     List<String> names = new ArrayList<>();
-    for (FieldSpec f : stream.fieldList()) {
-      cols.add(functions.col(f.name()));
-      names.add(f.name());
-    }
-    extras.forEach((column, value) -> {
-      cols.add(value.as(column));
-      names.add(column);
-    });
-    if (stream.isKafka()) {
-      DloSchema.KAFKA_COLUMNS.forEach((name, type) -> {
-        cols.add(functions.col(name));
-        names.add(name);
-      });
-    }
-    cols.add(functions.col(SourceReader.FILE).as(DloSchema.SOURCE_FILE));
-    cols.add(functions.current_timestamp().as(DloSchema.INGESTED_AT));
-    cols.add(functions.lit(ctx.runId()).as(DloSchema.RUN_ID));
-    names.addAll(List.of(DloSchema.SOURCE_FILE, DloSchema.INGESTED_AT, DloSchema.RUN_ID));
-    cols.add(functions.col(OP));
-    cols.add(functions.col(PRIO));
-    cols.add(functions.col(SourceReader.OFFSET));
-    Dataset<Row> rows = good.select(cols.toArray(new Column[0]));
+    Dataset<Row> rows = good.select(outputColumns(extras, names).toArray(new Column[0]));
     if (!stream.primaryKey().isEmpty() && !uniqueKeys) {
       rows = newestPerKey(rows);
     }
@@ -273,6 +264,148 @@ public final class StreamIngest {
     rows.createOrReplaceTempView(view);
     lake.commitWith(commit, () -> spark.sql(mergeSql(view, names)));
     spark.catalog().dropTempView(view);
+  }
+
+  /** The DLO's columns of a valid row, then the op, priority and offset; their DLO names are added to {@code names}. */
+  private List<Column> outputColumns(Map<String, Column> extras, List<String> names) {
+    List<Column> cols = new ArrayList<>();
+    for (FieldSpec f : stream.fieldList()) {
+      cols.add(functions.col(f.name()));
+      names.add(f.name());
+    }
+    extras.forEach((column, value) -> {
+      cols.add(value.as(column));
+      names.add(column);
+    });
+    if (stream.isKafka()) {
+      DloSchema.KAFKA_COLUMNS.forEach((name, type) -> {
+        cols.add(functions.col(name));
+        names.add(name);
+      });
+    }
+    cols.add(functions.col(SourceReader.FILE).as(DloSchema.SOURCE_FILE));
+    cols.add(functions.current_timestamp().as(DloSchema.INGESTED_AT));
+    cols.add(functions.lit(ctx.runId()).as(DloSchema.RUN_ID));
+    names.addAll(List.of(DloSchema.SOURCE_FILE, DloSchema.INGESTED_AT, DloSchema.RUN_ID));
+    cols.add(functions.col(OP));
+    cols.add(functions.col(PRIO));
+    cols.add(functions.col(SourceReader.OFFSET));
+    return cols;
+  }
+
+  private Map<String, String> commitProperties(List<LandingFile> consumed, String batchId, Map<String, String> tags) {
+    Map<String, String> commit = new LinkedHashMap<>();
+    commit.put(CommitKeys.RUN_ID, ctx.runId());
+    commit.put(CommitKeys.JOB, ctx.job());
+    commit.put(CommitKeys.STREAM, stream.name());
+    commit.put(CommitKeys.BATCH_ID, batchId);
+    if (!consumed.isEmpty()) {
+      commit.put(CommitKeys.INGESTED_FILES, IngestLedger.encode(consumed));
+    }
+    commit.putAll(tags);
+    return commit;
+  }
+
+  /**
+   * Loads a batch into an empty DLO in one pass: the records are read, validated, counted and written at once, to an
+   * Iceberg branch ({@value #STAGE_BRANCH}) that no reader and no ledger check sees. Once the counts show the batch
+   * needs nothing a plain append cannot do (no delete requests, keys distinct, no new JSON fields to add), the
+   * rejected records are quarantined and the DLO's main branch is fast-forwarded to the written snapshot, which
+   * carries the batch's ledger entries, and the branch is removed, in one metadata commit. Otherwise the branch is
+   * dropped and the batch goes the general way (read again and cached). A job killed before the fast-forward left
+   * the DLO as it was; its rerun replaces the stale branch.
+   *
+   * @return the result, or null when the batch must take the general way
+   */
+  private StreamResult appendDirect(Dataset<Row> validated, List<LandingFile> consumed, List<String> columns,
+      String batchId, Map<String, String> tags, long start) {
+    if (lake.exists(table) && !isEmpty()) {
+      return null;
+    }
+    Map<String, Column> extras = extraColumns(validated, columns, false);
+    List<String> changes = DloSchema.ensure(spark, lake, table, stream, List.copyOf(extras.keySet()));
+    schemaChanges = changes;  // the general way, if taken, reports them too
+    Table t = lake.table(table);
+    dropStage(t);
+    Column extra = functions.col(SourceReader.EXTRA);
+    List<String> key = stream.primaryKey();
+    Column hash = key.isEmpty() ? functions.lit(0L)
+        : functions.xxhash64(key.stream().map(k -> functions.col("`" + k + "`")).toArray(Column[]::new));
+    long maxHashes = Long.parseLong(spark.conf().get(MAX_KEY_HASHES_CONF, Long.toString(MAX_KEY_HASHES)));
+    long share = key.isEmpty() ? 0 : Math.max(1, maxHashes / Math.max(1, validated.javaRDD().getNumPartitions()));
+    BatchTally tally = new BatchTally(share);
+    spark.sparkContext().register(tally);
+    UserDefinedFunction count = functions.udf((UDF4<Boolean, Boolean, Boolean, Long, Boolean>) (ok, delete, undeclared, h) -> {
+      tally.record(ok, delete, undeclared, h);
+      return true;
+    }, DataTypes.BooleanType).asNondeterministic();
+    // The count is a column of its own, which the filter then reads: a non-deterministic projection stops the
+    // optimizer from pushing the filter below it, which would inline (and so repeat) the parse and validation.
+    Dataset<Row> counted = validated.select(functions.col("*"), count.apply(functions.col(RecordValidator.REASON).isNull(),
+        functions.col(OP).equalTo("D"), extra.isNotNull().and(functions.size(extra).gt(0)), hash).as(COUNTED));
+    List<String> names = new ArrayList<>();
+    Dataset<Row> inserts = counted.filter(functions.col(COUNTED).and(valid()))
+        .select(outputColumns(extras, names).toArray(new Column[0]))
+        .select(names.stream().map(n -> functions.col("`" + n + "`")).toArray(Column[]::new));
+    Map<String, String> commit = commitProperties(consumed, batchId, tags);
+    ctx.step("loading " + stream.name() + " into " + table + " (one pass, branch " + STAGE_BRANCH + ")");
+    t.manageSnapshots().createBranch(STAGE_BRANCH).commit();
+    lake.commitWith(commit, () -> {
+      inserts.writeTo(table + ".branch_" + STAGE_BRANCH).append();
+      return null;
+    });
+    BatchSummary summary = tally.summary();
+    long total = summary.total;
+    long bad = summary.rejected;
+    String fallback = summary.deletes > 0 ? "it has delete requests"
+        : !key.isEmpty() && summary.keysDistinct() == null ? "it has too many records to compare key hashes on the driver"
+        : !key.isEmpty() && !summary.keysDistinct() ? "some keys repeat in it"
+        : summary.withExtraKeys > 0 && stream.schemaEvolution() != SchemaEvolution.IGNORE ? "it has undeclared JSON fields"
+        : null;
+    if (fallback != null) {
+      LOG.info("Stream {}: {} records read; the one-pass load is dropped because {}; loading it the general way",
+          stream.name(), total, fallback);
+      dropStage(lake.table(table));
+      return null;
+    }
+    LOG.info("Stream {}: {} records read, {} valid, {} to quarantine{}", stream.name(), total, total - bad, bad,
+        key.isEmpty() ? "" : "; keys unique in the batch");
+    if (summary.withExtraKeys > 0) {
+      LOG.warn("Stream {}: {} records have undeclared fields, which are ignored (schemaEvolution: ignore)",
+          stream.name(), summary.withExtraKeys);
+    }
+    if (bad > 0) {
+      ctx.step("quarantining " + bad + " records of " + stream.name());
+      Quarantine.write(spark, lake, ctx.tables().quarantine(), stream.name(), ctx.runId(),
+          validated.filter(functions.col(RecordValidator.REASON).isNotNull()));
+    }
+    ctx.step("publishing " + table);
+    try {
+      lake.table(table).manageSnapshots().fastForwardBranch(SnapshotRef.MAIN_BRANCH, STAGE_BRANCH)
+          .removeBranch(STAGE_BRANCH).commit();
+    } catch (IllegalArgumentException | org.apache.iceberg.exceptions.CommitFailedException e) {
+      // another writer committed to the DLO meanwhile: its main branch is no longer the staged write's parent
+      LOG.warn("Stream {}: {} changed while the batch was staged ({}); loading it the general way", stream.name(),
+          table, e.getMessage());
+      dropStage(lake.table(table));
+      return null;
+    }
+    CrashPoints.reached("publish " + table + " " + commit);
+    markIfNoCommit(commit);
+    long loaded = total - bad;
+    LOG.info("Stream {}: committed {} rows ({} delete requests) from {} to {} in {} ms", stream.name(),
+        loaded, 0, consumed.isEmpty() ? "batch " + batchId : consumed.size() + " file(s)", table, elapsed(start));
+    return new StreamResult(stream.name(), "loaded", consumed.size(), total, loaded, bad, 0, changes,
+        elapsed(start), null, "one_pass");
+  }
+
+  /** Removes the staging branch a one-pass load left behind (a job killed before it published). */
+  private static void dropStage(Table t) {
+    t.refresh();
+    if (t.refs().containsKey(STAGE_BRANCH)) {
+      LOG.info("Removing the unpublished branch {} of {}", STAGE_BRANCH, t.name());
+      t.manageSnapshots().removeBranch(STAGE_BRANCH).commit();
+    }
   }
 
   /** The most valid upserts any one key has, counted over the keys alone (a far narrower shuffle than the rows'). */

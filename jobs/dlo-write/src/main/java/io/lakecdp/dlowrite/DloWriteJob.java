@@ -57,6 +57,6 @@ public final class DloWriteJob {
   private static StreamResult failed(DataStream stream, long start, RuntimeException e) {
     String kind = e instanceof InvalidInputException ? "invalid_input" : "failed";
     return new StreamResult(stream.name(), kind, 0, 0, 0, 0, 0, List.of(), System.currentTimeMillis() - start,
-        e.getClass().getSimpleName() + ": " + e.getMessage());
+        e.getClass().getSimpleName() + ": " + e.getMessage(), null);
   }
 }
