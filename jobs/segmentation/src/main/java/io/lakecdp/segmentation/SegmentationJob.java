@@ -42,6 +42,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class SegmentationJob {
   private static final Logger LOG = LoggerFactory.getLogger(SegmentationJob.class);
+  /** Publishes whose segments hold at most this many member rows, before and after, are diffed on the driver. */
+  static final long DRIVER_DIFF_ROWS = 200_000;
+  /** The Spark setting that changes {@link #DRIVER_DIFF_ROWS} (0: always diff in Spark). */
+  static final String DRIVER_DIFF_CONF = "spark.lakecdp.segmentation.driverDiffRows";
 
   private final JobContext ctx;
   private final SparkSession spark;
@@ -259,7 +263,7 @@ public final class SegmentationJob {
     unchanged.forEach(id -> LOG.info("Segment {}: definition, inputs and window bounds unchanged ({}): skipped", id,
         fingerprints.get(id)));
     if (changed.isEmpty()) {
-      Map<String, Map<String, Object>> per = figures(ids, latest, Map.of(), Set.copyOf(ids), fingerprints);
+      Map<String, Map<String, Object>> per = figures(ids, latest, Map.of(), Set.copyOf(ids), fingerprints, null);
       return new Result(publishId, per, 0, true);
     }
     ctx.step("computing " + changed.size() + " segment(s)");
@@ -279,8 +283,8 @@ public final class SegmentationJob {
       return null;
     });
     ctx.step("recording membership changes");
-    completeHistory(latest, history, publishId);
-    return recordRuns(latest, runs, publishId, publishedAt, System.currentTimeMillis() - start, fingerprints);
+    Map<String, long[]> known = completeHistory(latest, history, publishId);
+    return recordRuns(latest, runs, publishId, publishedAt, System.currentTimeMillis() - start, fingerprints, known);
   }
 
   /**
@@ -379,7 +383,7 @@ public final class SegmentationJob {
       String publishId = s.summary().get(CommitKeys.RUN_ID);
       if (!recorded.contains(publishId)) {
         LOG.info("Publish {} has no rows in {} yet (its run stopped before them): recording them", publishId, runs);
-        recordRuns(latest, runs, publishId, new Timestamp(s.timestampMillis()), null, null);
+        recordRuns(latest, runs, publishId, new Timestamp(s.timestampMillis()), null, null, null);
       }
     }
   }
@@ -408,7 +412,7 @@ public final class SegmentationJob {
    * from the history table.
    */
   private Result recordRuns(String latest, String runs, String publishId, Timestamp publishedAt, Long durationMs,
-      Map<String, String> fingerprints) {
+      Map<String, String> fingerprints, Map<String, long[]> known) {
     Snapshot commitSnapshot = null;
     for (Snapshot s : lake.history(latest)) {
       if (publishId.equals(s.summary().get(CommitKeys.RUN_ID))) {
@@ -423,16 +427,20 @@ public final class SegmentationJob {
     List<String> ids = new ArrayList<>(published);
     ids.addAll(skipped);
     Map<String, long[]> changes = new LinkedHashMap<>();
-    for (Row r : spark.table(tables.membershipHistory()).filter(functions.col("publish_id").equalTo(publishId))
-        .groupBy("segment_id", "change").count().collectAsList()) {
-      changes.computeIfAbsent(r.getString(0), k -> new long[2])[r.getString(1).equals("added") ? 0 : 1] = r.getLong(2);
+    if (known != null) {
+      known.forEach((id, f) -> changes.put(id, new long[] {f[0], f[1]}));
+    } else {
+      for (Row r : spark.table(tables.membershipHistory()).filter(functions.col("publish_id").equalTo(publishId))
+          .groupBy("segment_id", "change").count().collectAsList()) {
+        changes.computeIfAbsent(r.getString(0), k -> new long[2])[r.getString(1).equals("added") ? 0 : 1] = r.getLong(2);
+      }
     }
     Map<String, String> prints = new LinkedHashMap<>();
     for (String id : ids) {
       String fp = fingerprints != null ? fingerprints.get(id) : summary.get(CommitKeys.INPUTS + "." + id);
       prints.put(id, fp);
     }
-    Map<String, Map<String, Object>> per = figures(ids, latest, changes, skipped, prints);
+    Map<String, Map<String, Object>> per = figures(ids, latest, changes, skipped, prints, known);
     List<Map<String, Object>> runRows = new ArrayList<>();
     long total = 0;
     for (var e : per.entrySet()) {
@@ -459,10 +467,12 @@ public final class SegmentationJob {
 
   /**
    * Per segment: status (published or skipped), population (from the latest table's partition metadata: no data is
-   * read), holdout (a count over the segments that have one), members added and removed, fingerprint.
+   * read), holdout (a count over the segments that have one), members added and removed, fingerprint. Segments in
+   * {@code known} (population and holdout counted by the driver's diff: {added, removed, population, holdout}) are
+   * not looked up.
    */
   private Map<String, Map<String, Object>> figures(List<String> ids, String latest, Map<String, long[]> changes,
-      Set<String> skipped, Map<String, String> fingerprints) {
+      Set<String> skipped, Map<String, String> fingerprints, Map<String, long[]> known) {
     Map<String, Map<String, Object>> per = new LinkedHashMap<>();
     for (String id : ids) {
       Map<String, Object> m = new LinkedHashMap<>();
@@ -474,13 +484,21 @@ public final class SegmentationJob {
       m.put("removed", c[1]);
       m.put("input_fingerprint", fingerprints.get(id));
       per.put(id, m);
+      if (known != null && known.containsKey(id)) {
+        m.put("population", known.get(id)[2]);
+        m.put("holdout", known.get(id)[3]);
+      }
+    }
+    List<String> unknown = ids.stream().filter(id -> known == null || !known.containsKey(id)).toList();
+    if (unknown.isEmpty()) {
+      return per;
     }
     for (Row r : spark.table(latest + ".partitions").select("partition.segment_id", "record_count").collectAsList()) {
-      if (per.containsKey(r.getString(0))) {
+      if (unknown.contains(r.getString(0))) {
         per.get(r.getString(0)).put("population", r.getLong(1));
       }
     }
-    List<String> withHoldout = ids.stream().filter(id -> all.containsKey(id) && all.get(id).holdoutPercent() > 0)
+    List<String> withHoldout = unknown.stream().filter(id -> all.containsKey(id) && all.get(id).holdoutPercent() > 0)
         .toList();
     if (!withHoldout.isEmpty()) {
       for (Row r : spark.table(latest).filter(functions.col("segment_id").isin(withHoldout.toArray())
@@ -516,7 +534,8 @@ public final class SegmentationJob {
    * committed at the same time (two publishes running at once) are not mixed in. A run records only its own publish
    * once it has committed; the start-of-run repair is what picks up a publish whose run died before.
    */
-  private void completeHistory(String latest, String history, String onlyPublish) {
+  private Map<String, long[]> completeHistory(String latest, String history, String onlyPublish) {
+    Map<String, long[]> figures = null;
     Set<String> recorded = lake.commitValues(history, CommitKeys.RUN_ID);
     for (Snapshot s : publishesOldestFirst(latest, history)) {
       String publishId = s.summary().get(CommitKeys.RUN_ID);
@@ -528,13 +547,29 @@ public final class SegmentationJob {
         LOG.warn("Publish {}: the snapshot before it has expired, its membership changes cannot be derived", publishId);
         continue;
       }
-      recordHistory(latest, history, s, parent);
+      figures = recordHistory(latest, history, s, parent);
     }
+    return onlyPublish == null ? null : figures;
   }
 
-  private void recordHistory(String latest, String history, Snapshot publish, Snapshot parent) {
+  /**
+   * Appends the publish's membership changes to the history table. Small publishes (at most
+   * {@value #DRIVER_DIFF_ROWS} member rows of its segments, before and after, by the files' record counts) are
+   * compared on the driver, from the two snapshots read with Iceberg's generic reader, and appended with its generic
+   * writer: no Spark job, whose fixed cost is most of the time at that size. Larger ones are a join in Spark.
+   *
+   * @return per segment of the publish {added, removed, population, holdout} when compared on the driver, else null
+   */
+  private Map<String, long[]> recordHistory(String latest, String history, Snapshot publish, Snapshot parent) {
     String publishId = publish.summary().get(CommitKeys.RUN_ID);
     List<String> segments = List.of(publish.summary().get(CommitKeys.SEGMENTS).split(","));
+    long limit = Long.parseLong(spark.conf().get(DRIVER_DIFF_CONF, Long.toString(DRIVER_DIFF_ROWS)));
+    org.apache.iceberg.Table table = lake.table(latest);
+    org.apache.iceberg.expressions.Expression ofSegments =
+        org.apache.iceberg.expressions.Expressions.in("segment_id", segments.toArray());
+    if (memberRows(table, publish, ofSegments) + memberRows(table, parent, ofSegments) <= limit) {
+      return recordHistoryOnDriver(table, history, publish, parent, segments, ofSegments);
+    }
     Dataset<Row> now = spark.read().option("snapshot-id", publish.snapshotId()).table(latest)
         .filter(functions.col("segment_id").isin(segments.toArray()));
     Dataset<Row> before = parent == null ? now.limit(0)
@@ -557,5 +592,87 @@ public final class SegmentationJob {
       return null;
     });
     LOG.info("Membership changes of publish {} recorded in {}", publishId, history);
+    return null;
+  }
+
+  private Map<String, long[]> recordHistoryOnDriver(org.apache.iceberg.Table table, String history, Snapshot publish,
+      Snapshot parent, List<String> segments, org.apache.iceberg.expressions.Expression ofSegments) {
+    String publishId = publish.summary().get(CommitKeys.RUN_ID);
+    Map<String, Map<String, Boolean>> now = members(table, publish, ofSegments);
+    Map<String, Map<String, Boolean>> before = members(table, parent, ofSegments);
+    Timestamp at = new Timestamp(publish.timestampMillis());
+    Map<String, long[]> figures = new LinkedHashMap<>();
+    List<Map<String, Object>> rows = new ArrayList<>();
+    for (String segment : segments) {
+      long[] f = new long[4];  // added, removed, population, holdout
+      Map<String, Boolean> after = now.getOrDefault(segment, Map.of());
+      Map<String, Boolean> earlier = before.getOrDefault(segment, Map.of());
+      for (Map.Entry<String, Boolean> m : after.entrySet()) {
+        f[2]++;
+        f[3] += Boolean.TRUE.equals(m.getValue()) ? 1 : 0;
+        if (!earlier.containsKey(m.getKey())) {
+          f[0]++;
+          rows.add(change(segment, m.getKey(), "added", publishId, at));
+        }
+      }
+      for (String member : earlier.keySet()) {
+        if (!after.containsKey(member)) {
+          f[1]++;
+          rows.add(change(segment, member, "removed", publishId, at));
+        }
+      }
+      figures.put(segment, f);
+    }
+    lake.appendRows(history, rows, Map.of(CommitKeys.RUN_ID, publishId, CommitKeys.JOB, ctx.job()));
+    LOG.info("Membership changes of publish {} recorded in {} ({} rows, compared on the driver)", publishId, history,
+        rows.size());
+    return figures;
+  }
+
+  private static Map<String, Object> change(String segment, String member, String change, String publishId,
+      Timestamp at) {
+    Map<String, Object> row = new LinkedHashMap<>();
+    row.put("segment_id", segment);
+    row.put(SegmentCompiler.MEMBER, member);
+    row.put("change", change);
+    row.put("publish_id", publishId);
+    row.put("published_at", at);
+    return row;
+  }
+
+  /** The member rows of these segments in the snapshot, by the record counts of its data files (no data read). */
+  private static long memberRows(org.apache.iceberg.Table table, Snapshot snapshot,
+      org.apache.iceberg.expressions.Expression ofSegments) {
+    if (snapshot == null) {
+      return 0;
+    }
+    long n = 0;
+    try (var tasks = table.newScan().useSnapshot(snapshot.snapshotId()).filter(ofSegments).planFiles()) {
+      for (var task : tasks) {
+        n += task.file().recordCount();
+      }
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    return n;
+  }
+
+  /** Segment to member to holdout, of these segments in the snapshot (none for a null snapshot). */
+  private static Map<String, Map<String, Boolean>> members(org.apache.iceberg.Table table, Snapshot snapshot,
+      org.apache.iceberg.expressions.Expression ofSegments) {
+    Map<String, Map<String, Boolean>> out = new HashMap<>();
+    if (snapshot == null) {
+      return out;
+    }
+    try (var records = org.apache.iceberg.data.IcebergGenerics.read(table).useSnapshot(snapshot.snapshotId())
+        .where(ofSegments).select("segment_id", SegmentCompiler.MEMBER, "holdout").build()) {
+      for (org.apache.iceberg.data.Record r : records) {
+        out.computeIfAbsent((String) r.getField("segment_id"), k -> new HashMap<>())
+            .put((String) r.getField(SegmentCompiler.MEMBER), (Boolean) r.getField("holdout"));
+      }
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    return out;
   }
 }

@@ -304,11 +304,22 @@ class SegmentationTest {
     assertEquals(0, spark.table("lake." + TENANT + "_seg.membership_latest").filter("segment_id = 'w_smith' AND holdout").count());
   }
 
-  @Test
+  /** With the changes compared on the driver (small publishes, the default) and in Spark (a limit of 0 rows). */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"200000", "0"})
   @org.junit.jupiter.api.Order(4)
-  void historyAcrossThreePublishes() throws Exception {
+  void historyAcrossThreePublishes(String driverDiffRows) throws Exception {
+    TestSpark.session().conf().set("spark.lakecdp.segmentation.driverDiffRows", driverDiffRows);
+    try {
+      historyAcrossThreePublishes();
+    } finally {
+      TestSpark.session().conf().unset("spark.lakecdp.segmentation.driverDiffRows");
+    }
+  }
+
+  private void historyAcrossThreePublishes() throws Exception {
     removeSegments();
-    segment("bostonians", "include:\n  attribute: {field: city, op: eq, value: Boston}\n");
+    segment("bostonians", "include:\n  attribute: {field: city, op: eq, value: Boston}\nholdoutPercent: 25\n");
     SparkSession spark = TestSpark.session();
     spark.sql("DROP TABLE IF EXISTS lake." + TENANT + "_seg.membership_history");
     spark.sql("DROP TABLE IF EXISTS lake." + TENANT + "_seg.membership_latest");
@@ -343,6 +354,22 @@ class SegmentationTest {
     assertFalse(added.containsKey("pub-3") || removed.containsKey("pub-3"), "an unchanged publish records no change");
     assertEquals(2, p2.summary().at("/details/segments/bostonians/added").asLong());
     assertEquals(2, p2.summary().at("/details/segments/bostonians/removed").asLong());
+    assertEquals(v1.size(), p1.summary().at("/details/segments/bostonians/added").asLong());
+    assertEquals(0, p1.summary().at("/details/segments/bostonians/removed").asLong());
+    for (JobRun p : List.of(p1, p2)) {
+      assertEquals(v1.size(), p.summary().at("/details/segments/bostonians/population").asLong(), p.out());
+    }
+    long heldOut = spark.table("lake." + TENANT + "_seg.membership_latest").filter("segment_id = 'bostonians' AND holdout")
+        .count();
+    assertTrue(heldOut > 0, "25% holdout");
+    assertEquals(heldOut, p2.summary().at("/details/segments/bostonians/holdout").asLong(), p2.out());
+    Map<String, Row> runs = new HashMap<>();
+    spark.table("lake." + TENANT + "_seg.segment_runs").collectAsList()
+        .forEach(r -> runs.put(r.getString(r.fieldIndex("publish_id")), r));
+    assertEquals(List.of(2L, 2L, (long) v1.size(), heldOut), List.of(runs.get("pub-2").getLong(runs.get("pub-2").fieldIndex("added")),
+        runs.get("pub-2").getLong(runs.get("pub-2").fieldIndex("removed")),
+        runs.get("pub-2").getLong(runs.get("pub-2").fieldIndex("population")),
+        runs.get("pub-2").getLong(runs.get("pub-2").fieldIndex("holdout"))), "segment_runs of pub-2");
     assertEquals("inputs unchanged since the last successful run", p3.summary().at("/skipped").asText(),
         "nothing changed since pub-2: " + p3.out());
     assertEquals(2, spark.table("lake." + TENANT + "_seg.segment_runs").count(),
