@@ -46,13 +46,20 @@ class MaintainTest {
     Path stray = Path.of(before.location().replaceFirst("^file:", ""), "data", "stray-from-a-failed-write.parquet");
     Files.writeString(stray, "not referenced by any snapshot");
     Files.setLastModifiedTime(stray, FileTime.fromMillis(System.currentTimeMillis() - 3_600_000));
+    // A batch a one-pass ingest staged and never published (killed, not rerun): its rows must not survive maintenance.
+    before.manageSnapshots().createBranch("lakecdp_stage", before.currentSnapshot().snapshotId()).commit();
+    io.lakecdp.common.testing.TestSpark.session().sql("REFRESH TABLE lake.maint_dlo.log");
+    io.lakecdp.common.testing.TestSpark.session().sql("INSERT INTO lake.maint_dlo.log.branch_lakecdp_stage "
+        + "SELECT 'staged', 1, 'staged.csv', current_timestamp(), 'staged-run'");
 
     JobRun m = JobRun.of(new MaintainCommand(), conf.jobArgs("--older-than", "0s", "--retain-last", "1"));
     assertEquals(0, m.exitCode(), m.err());
     Table after = lake.table("maint_dlo", "log");
     assertTrue(total(after, "total-data-files") < dataFilesBefore, m.out());
     assertEquals(0, total(after, "total-delete-files"), "deletes applied: " + m.out());
-    assertEquals(1, lake.snapshotCount("maint_dlo", "log"));
+    assertEquals(1, lake.snapshotCount("maint_dlo", "log"), "the staged batch's snapshot expired with the others");
+    assertEquals(java.util.Set.of("main"), lake.table("maint_dlo", "log").refs().keySet());
+    assertTrue(m.summary().at("/details/tables/lake.maint_dlo.log/staging_branch_removed").asBoolean(), m.out());
     assertEquals(rows, lake.rowsBy("maint_dlo", "log", "k"), "maintenance changes files, never rows");
     assertTrue(Files.notExists(stray), "the orphan file is removed");
     assertTrue(m.summary().at("/details/ledger_entries_kept").asLong() >= 8 + 8, m.out());

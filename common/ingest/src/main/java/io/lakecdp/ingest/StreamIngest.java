@@ -162,6 +162,11 @@ public final class StreamIngest {
   private StreamResult ingestValidated(Dataset<Row> validated, List<LandingFile> consumed, List<String> columns,
       String batchId, Map<String, String> tags, Consumer<Dataset<Row>> onValid, boolean deleteFiles, long start) {
     schemaChanges = List.of();
+    if (lake.exists(table)) {
+      // a one-pass load killed before it published left its branch (and the data files it holds): whichever way
+      // this batch goes, the branch goes first, so no copy of the rows outlives the run that wrote it
+      dropStage(lake.table(table));
+    }
     if (onValid == null && !deleteFiles && stream.refresh() == RefreshMode.UPSERT
         && Boolean.parseBoolean(spark.conf().get(DIRECT_APPEND_CONF, "true"))) {
       StreamResult direct = appendDirect(validated, consumed, columns, batchId, tags, start);
@@ -326,7 +331,7 @@ public final class StreamIngest {
     List<String> changes = DloSchema.ensure(spark, lake, table, stream, List.copyOf(extras.keySet()));
     schemaChanges = changes;  // the general way, if taken, reports them too
     Table t = lake.table(table);
-    dropStage(t);
+    dropStage(t);  // for a DLO created just now by DloSchema.ensure: nothing to drop
     Column extra = functions.col(SourceReader.EXTRA);
     List<String> key = stream.primaryKey();
     Column hash = key.isEmpty() ? functions.lit(0L)
@@ -399,13 +404,21 @@ public final class StreamIngest {
         elapsed(start), null, "one_pass");
   }
 
-  /** Removes the staging branch a one-pass load left behind (a job killed before it published). */
-  private static void dropStage(Table t) {
+  /**
+   * Removes the staging branch a one-pass load left behind (a job killed before it published), which still holds the
+   * rows it wrote; table maintenance calls it too, before it expires snapshots. A load still running when its branch
+   * is removed finds it gone when it publishes, and loads its batch the general way.
+   *
+   * @return whether there was one
+   */
+  public static boolean dropStage(Table t) {
     t.refresh();
-    if (t.refs().containsKey(STAGE_BRANCH)) {
-      LOG.info("Removing the unpublished branch {} of {}", STAGE_BRANCH, t.name());
-      t.manageSnapshots().removeBranch(STAGE_BRANCH).commit();
+    if (!t.refs().containsKey(STAGE_BRANCH)) {
+      return false;
     }
+    LOG.info("Removing the unpublished branch {} of {}", STAGE_BRANCH, t.name());
+    t.manageSnapshots().removeBranch(STAGE_BRANCH).commit();
+    return true;
   }
 
   /** The most valid upserts any one key has, counted over the keys alone (a far narrower shuffle than the rows'). */

@@ -103,6 +103,20 @@ class OnePassLoadTest {
     }
   }
 
+  /** A branch left by a one-pass load that never published goes with the next batch, even one the MERGE takes. */
+  @Test
+  void theNextBatchRemovesAStaleStagingBranch(@TempDir Path dir) {
+    TestConf conf = people(dir, "onepassstale", false);
+    load(conf, true, "stale-1");
+    org.apache.iceberg.Table t = IcebergTables.ofTestWarehouse().table("onepassstale_dlo", "people");
+    t.manageSnapshots().createBranch("lakecdp_stage", t.currentSnapshot().snapshotId()).commit();
+    conf.landingFile("people/3.csv", "id,name,amount,ts,Loyalty Tier\n5000,c,1,2025-01-04 10:00:00,\n");
+    JobRun second = load(conf, true, "stale-2");
+    assertEquals("cached", second.summary().at("/details/streams/people/load").asText(), second.out());
+    assertEquals(Set.of("main"), IcebergTables.ofTestWarehouse().table("onepassstale_dlo", "people").refs().keySet());
+    assertEquals(601, state("onepassstale").get("dlo").size());
+  }
+
   /**
    * Killed after each commit of a one-pass load (the staged write, the quarantine, the publish, the run record), then
    * run again with the same run id or a new one: the DLO and the quarantine end as after an undisturbed run.

@@ -5,6 +5,7 @@ import io.lakecdp.common.job.JobResult;
 import io.lakecdp.common.job.Json;
 import io.lakecdp.common.lake.TenantTables;
 import io.lakecdp.ingest.IngestLedger;
+import io.lakecdp.ingest.StreamIngest;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -98,6 +99,8 @@ public final class MaintainJob {
         if (!table.equals(ctx.tables().ingestLedger())) {
           folded += IngestLedger.fold(ctx.lake(), ctx.tables(), table, ctx.runId());
         }
+        // A batch staged by a one-pass ingest that never published: its rows must not outlive it (privacy forget).
+        m.put("staging_branch_removed", StreamIngest.dropStage(ctx.lake().table(table)));
         Timestamp cutoff = new Timestamp(System.currentTimeMillis() - retention.olderThan().toMillis());
         Row expired = call(catalog, "expire_snapshots", "table => '" + ident + "', older_than => TIMESTAMP '"
             + cutoff + "', retain_last => " + retention.retainLast());
