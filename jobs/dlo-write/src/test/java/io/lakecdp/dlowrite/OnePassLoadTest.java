@@ -103,6 +103,22 @@ class OnePassLoadTest {
     }
   }
 
+  /** A first batch with no valid record: nothing loaded, everything quarantined, the files recorded once. */
+  @Test
+  void aFirstBatchOfOnlyBadRecordsIsQuarantinedAndRecorded(@TempDir Path dir) {
+    TestConf conf = TestConf.create(dir, "onepassbad").tenantFile("streams.yaml", STREAMS);
+    conf.landingFile("people/1.csv", "id,name,amount,ts\nx1,a,1,2025-01-01 10:00:00\n2,b,lots,2025-01-01 10:00:00\n");
+    JobRun run = load(conf, true, "bad-1");
+    assertEquals("one_pass", run.summary().at("/details/streams/people/load").asText(), run.out());
+    assertEquals(0, run.summary().get("rows_out").asLong());
+    assertEquals(2, run.summary().get("rows_quarantined").asLong());
+    assertEquals(List.of(), state("onepassbad").get("dlo"));
+    assertEquals(2, state("onepassbad").get("quarantine").size());
+    JobRun again = load(conf, true, "bad-2");
+    assertEquals("up_to_date", again.summary().at("/details/streams/people/status").asText(), again.out());
+    assertEquals(Set.of("main"), IcebergTables.ofTestWarehouse().table("onepassbad_dlo", "people").refs().keySet());
+  }
+
   /** A branch left by a one-pass load that never published goes with the next batch, even one the MERGE takes. */
   @Test
   void theNextBatchRemovesAStaleStagingBranch(@TempDir Path dir) {
