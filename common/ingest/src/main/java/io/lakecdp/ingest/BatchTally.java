@@ -10,7 +10,8 @@ import org.apache.spark.TaskContext;
 import org.apache.spark.util.AccumulatorV2;
 
 /**
- * The counts of {@link BatchSummary}, gathered while the batch is being written instead of in a pass of their own:
+ * The counts of {@link BatchSummary} (except that the key hashes cover the delete requests as well as the upserts),
+ * gathered while the batch is being written instead of in a pass of their own:
  * every record passes {@link #record} once (a non-deterministic filter that keeps it), and each task reports its
  * partition's counts and key hashes with its result. The driver keeps one report per partition, so a task that ran
  * twice (a retry, a re-run stage) counts once.
@@ -71,9 +72,13 @@ final class BatchTally extends AccumulatorV2<BatchTally.Report, Map<Integer, Bat
     }
     if (!ok) {
       r.rejected++;
-    } else if (delete) {
+      return;
+    }
+    if (delete) {
       r.deletes++;
-    } else if (share > 0 && !r.overShare) {
+    }
+    // the keys of delete requests too: a first load may ignore a delete request only if no other record has its key
+    if (share > 0 && !r.overShare) {
       if (r.count == share) {
         r.overShare = true;
         r.hashes = new long[0];

@@ -314,7 +314,8 @@ public final class StreamIngest {
   /**
    * Loads a batch into an empty DLO in one pass: the records are read, validated, counted and written at once, to an
    * Iceberg branch ({@value #STAGE_BRANCH}) that no reader and no ledger check sees. Once the counts show the batch
-   * needs nothing a plain append cannot do (no delete requests, keys distinct, no new JSON fields to add), the
+   * needs nothing a plain append cannot do (the keys of its upserts and delete requests distinct, so that a delete
+   * request has nothing to delete; no new JSON fields to add), the
    * rejected records are quarantined and the DLO's main branch is fast-forwarded to the written snapshot, which
    * carries the batch's ledger entries, and the branch is removed, in one metadata commit. Otherwise the branch is
    * dropped and the batch goes the general way (read again and cached). A job killed before the fast-forward left
@@ -362,7 +363,9 @@ public final class StreamIngest {
     BatchSummary summary = tally.summary();
     long total = summary.total;
     long bad = summary.rejected;
-    String fallback = summary.deletes > 0 ? "it has delete requests"
+    // A delete request in an empty DLO deletes nothing, unless another record of the batch has its key: the keys of
+    // upserts and delete requests together must be distinct.
+    String fallback = summary.deletes > 0 && key.isEmpty() ? "it has delete requests"
         : !key.isEmpty() && summary.keysDistinct() == null ? "it has too many records to compare key hashes on the driver"
         : !key.isEmpty() && !summary.keysDistinct() ? "some keys repeat in it"
         : summary.withExtraKeys > 0 && stream.schemaEvolution() != SchemaEvolution.IGNORE ? "it has undeclared JSON fields"
@@ -397,10 +400,11 @@ public final class StreamIngest {
     }
     CrashPoints.reached("publish " + table + " " + commit);
     markIfNoCommit(commit);
-    long loaded = total - bad;
-    LOG.info("Stream {}: committed {} rows ({} delete requests) from {} to {} in {} ms", stream.name(),
-        loaded, 0, consumed.isEmpty() ? "batch " + batchId : consumed.size() + " file(s)", table, elapsed(start));
-    return new StreamResult(stream.name(), "loaded", consumed.size(), total, loaded, bad, 0, changes,
+    long loaded = total - bad - summary.deletes;
+    LOG.info("Stream {}: committed {} rows ({} delete requests, of keys not in the DLO) from {} to {} in {} ms",
+        stream.name(), loaded, summary.deletes, consumed.isEmpty() ? "batch " + batchId : consumed.size() + " file(s)",
+        table, elapsed(start));
+    return new StreamResult(stream.name(), "loaded", consumed.size(), total, loaded, bad, summary.deletes, changes,
         elapsed(start), null, "one_pass");
   }
 
