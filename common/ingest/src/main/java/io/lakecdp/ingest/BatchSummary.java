@@ -2,12 +2,13 @@ package io.lakecdp.ingest;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
-import java.util.Iterator;
+import java.util.Collection;
 import java.util.List;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Column;
@@ -17,134 +18,100 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.functions;
 
 /**
- * What one pass over a validated batch tells its ingest before the write: how many records it has, how many are
- * rejected, how many are delete requests, how many carry undeclared JSON keys, and whether the primary keys of the
- * valid upserts are distinct. The pass is a single stage without a shuffle (it also fills the batch's cache): each
- * partition counts and sorts the 64-bit hashes of its keys, the driver merges them. Distinct hashes prove distinct
- * keys; a repeated hash (a repeated key, or a collision, about one chance in 10^7 among eight million keys) answers
- * "not distinct", which only makes the write pick the newest row of each key, as a repeated key needs anyway. A batch
- * with more valid records than the driver should hold hashes of leaves the question open ({@link #keysDistinct} null).
+ * What one pass over a validated batch tells its ingest before it publishes: how many records it has, how many are
+ * rejected, how many are delete requests, how many carry undeclared JSON keys, and whether the primary keys of its
+ * valid records (upserts and delete requests together) are distinct. Each partition counts its records and keeps the
+ * 64-bit hashes of their keys ({@link Part}); the driver merges the parts. Distinct hashes prove distinct keys; a
+ * repeated hash (a repeated key, or a collision, about one chance in 10^7 among eight million keys) answers "not
+ * distinct", which only makes the write pick the newest row of each key, as a repeated key needs anyway. A batch with
+ * more valid records than the driver should hold hashes of leaves the question open ({@link #keysDistinct} null).
+ * The counts come either from a pass of their own over a cached batch ({@link #of}) or from the write itself
+ * ({@link BatchTally}).
  */
 final class BatchSummary {
   long total;
   long rejected;
   long deletes;
   long withExtraKeys;
-  /** The partition's valid upserts' key hashes, sorted; null once they repeat or exceed the partition's share. */
-  long[] hashes = new long[0];
   boolean repeated;
   boolean overShare;
 
-  /** Whether the valid upserts' keys are distinct: null when the batch has too many to tell by hashes. */
+  /** Whether the valid records' keys are distinct: null when the batch has too many to tell by hashes. */
   Boolean keysDistinct() {
     return overShare ? null : !repeated;
   }
 
   /**
+   * Why the batch's valid records cannot be written as they are, each as the newest (and only) record of its key,
+   * so that the write must order the records of a key (or, for a one-pass load, that the load must take the general
+   * way): null when they can.
+   *
+   * @param keyed whether the stream has a primary key
+   */
+  String whyNotAsIs(boolean keyed) {
+    if (!keyed) {
+      return deletes > 0 ? "it has delete requests" : null;
+    }
+    if (overShare) {
+      return "it has too many records to compare key hashes on the driver";
+    }
+    return repeated ? "some keys repeat in it" : null;
+  }
+
+  /** The most key hashes one partition of {@code partitions} keeps, for a batch that may keep {@code maxHashes}. */
+  static long share(boolean keyed, long maxHashes, int partitions) {
+    return keyed ? Math.max(1, maxHashes / Math.max(1, partitions)) : 0;
+  }
+
+  /** The 64-bit hash of a record's primary key (0 for a stream without one). */
+  static Column keyHash(List<String> key) {
+    return key.isEmpty() ? functions.lit(0L)
+        : functions.xxhash64(key.stream().map(k -> functions.col("`" + k + "`")).toArray(Column[]::new));
+  }
+
+  /**
+   * Counts a batch in a pass of its own.
+   *
    * @param ok the validity of a record; @param delete whether it is a delete request; @param extra whether it has
    *     undeclared keys
    */
   static BatchSummary of(Dataset<Row> batch, Column ok, Column delete, Column extra, List<String> key, long maxHashes) {
-    Column hash = key.isEmpty() ? functions.lit(0L)
-        : functions.xxhash64(key.stream().map(k -> functions.col("`" + k + "`")).toArray(Column[]::new));
-    Dataset<Row> rows = batch.select(ok, delete, extra, hash);
+    Dataset<Row> rows = batch.select(ok, delete, extra, keyHash(key));
     // the partitions of the RDD the action runs (planning only, no job): a cached plan reports no partition count
-    long share = key.isEmpty() ? 0 : Math.max(1, maxHashes / Math.max(1, rows.javaRDD().getNumPartitions()));
+    long share = share(!key.isEmpty(), maxHashes, rows.javaRDD().getNumPartitions());
     // a Dataset action (not an RDD one, which made Spark fill the cache in a job of its own first)
-    List<BatchSummary> parts = rows.mapPartitions((MapPartitionsFunction<Row, byte[]>) it -> List.of(
-        partition(it, share).bytes()).iterator(), Encoders.BINARY()).collectAsList().stream().map(BatchSummary::read).toList();
+    return merge(rows.mapPartitions((MapPartitionsFunction<Row, byte[]>) it -> {
+      Part p = new Part(share);
+      while (it.hasNext()) {
+        Row r = it.next();
+        p.add(r.getBoolean(0), r.getBoolean(1), r.getBoolean(2), r.getLong(3));
+      }
+      return List.of(p.bytes()).iterator();
+    }, Encoders.BINARY()).collectAsList().stream().map(Part::read).toList());
+  }
+
+  /** The batch's summary from every partition's part: counts summed, and whether any key hash repeats across them. */
+  static BatchSummary merge(Collection<Part> parts) {
     BatchSummary all = new BatchSummary();
-    int hashes = 0;
-    for (BatchSummary p : parts) {
+    int n = 0;
+    for (Part p : parts) {
       all.total += p.total;
       all.rejected += p.rejected;
       all.deletes += p.deletes;
       all.withExtraKeys += p.withExtraKeys;
-      all.repeated |= p.repeated;
       all.overShare |= p.overShare;
-      hashes += p.hashes == null ? 0 : p.hashes.length;
+      n += p.count;
     }
-    if (!all.repeated && !all.overShare) {
-      long[] merged = new long[hashes];
+    if (!all.overShare) {
+      long[] merged = new long[n];
       int at = 0;
-      for (BatchSummary p : parts) {
-        System.arraycopy(p.hashes, 0, merged, at, p.hashes.length);
-        at += p.hashes.length;
+      for (Part p : parts) {
+        System.arraycopy(p.hashes, 0, merged, at, p.count);
+        at += p.count;
       }
       all.repeated = !sortedDistinct(merged);
     }
-    all.hashes = null;
     return all;
-  }
-
-  private static BatchSummary partition(Iterator<Row> rows, long share) {
-    BatchSummary s = new BatchSummary();
-    long[] values = new long[share == 0 ? 0 : (int) Math.min(share, 1024)];
-    int n = 0;
-    while (rows.hasNext()) {
-      Row r = rows.next();
-      s.total++;
-      s.withExtraKeys += r.getBoolean(2) ? 1 : 0;
-      if (!r.getBoolean(0)) {
-        s.rejected++;
-      } else if (r.getBoolean(1)) {
-        s.deletes++;
-      } else if (share > 0 && !s.overShare) {
-        if (n == share) {
-          s.overShare = true;
-          values = new long[0];
-          n = 0;
-          continue;
-        }
-        if (n == values.length) {
-          values = Arrays.copyOf(values, (int) Math.min(share, 2L * n));
-        }
-        values[n++] = r.getLong(3);
-      }
-    }
-    long[] sorted = Arrays.copyOf(values, n);
-    s.repeated = !sortedDistinct(sorted);
-    s.hashes = s.repeated || s.overShare ? null : sorted;
-    return s;
-  }
-
-  private byte[] bytes() {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(64 + (hashes == null ? 0 : 8 * hashes.length));
-    try (DataOutputStream data = new DataOutputStream(out)) {
-      data.writeLong(total);
-      data.writeLong(rejected);
-      data.writeLong(deletes);
-      data.writeLong(withExtraKeys);
-      data.writeBoolean(repeated);
-      data.writeBoolean(overShare);
-      data.writeInt(hashes == null ? -1 : hashes.length);
-      for (int i = 0; hashes != null && i < hashes.length; i++) {
-        data.writeLong(hashes[i]);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return out.toByteArray();
-  }
-
-  private static BatchSummary read(byte[] bytes) {
-    try (DataInputStream data = new DataInputStream(new ByteArrayInputStream(bytes))) {
-      BatchSummary s = new BatchSummary();
-      s.total = data.readLong();
-      s.rejected = data.readLong();
-      s.deletes = data.readLong();
-      s.withExtraKeys = data.readLong();
-      s.repeated = data.readBoolean();
-      s.overShare = data.readBoolean();
-      int n = data.readInt();
-      s.hashes = n < 0 ? null : new long[n];
-      for (int i = 0; i < n; i++) {
-        s.hashes[i] = data.readLong();
-      }
-      return s;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 
   /** Sorts the array in place; whether no value repeats. */
@@ -156,5 +123,88 @@ final class BatchSummary {
       }
     }
     return true;
+  }
+
+  /** One partition's counts and key hashes, built record by record. */
+  static final class Part implements Serializable {
+    private static final long serialVersionUID = 1L;
+    /** Most key hashes this partition keeps; beyond it the batch's keys are left undecided. */
+    private final long share;
+    long total;
+    long rejected;
+    long deletes;
+    long withExtraKeys;
+    boolean overShare;
+    private transient long[] hashes = new long[0];
+    private transient int count;
+
+    Part(long share) {
+      this.share = share;
+    }
+
+    /** Counts one record: valid or not, a delete request or not, with undeclared keys or not, its key hash. */
+    void add(boolean ok, boolean delete, boolean extra, long hash) {
+      total++;
+      if (extra) {
+        withExtraKeys++;
+      }
+      if (!ok) {
+        rejected++;
+        return;
+      }
+      if (delete) {
+        deletes++;
+      }
+      if (share == 0 || overShare) {
+        return;
+      }
+      if (count == share) {
+        overShare = true;
+        hashes = new long[0];
+        count = 0;
+        return;
+      }
+      if (count == hashes.length) {
+        hashes = Arrays.copyOf(hashes, (int) Math.min(share, Math.max(1024, 2L * count)));
+      }
+      hashes[count++] = hash;
+    }
+
+    private byte[] bytes() {
+      ByteArrayOutputStream out = new ByteArrayOutputStream(256 + 8 * count);
+      try (ObjectOutputStream objects = new ObjectOutputStream(out)) {
+        objects.writeObject(this);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      return out.toByteArray();
+    }
+
+    private static Part read(byte[] bytes) {
+      try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes))) {
+        return (Part) in.readObject();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      } catch (ClassNotFoundException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+
+    private void writeObject(ObjectOutputStream out) throws IOException {
+      out.defaultWriteObject();
+      out.writeInt(count);
+      for (int i = 0; i < count; i++) {
+        out.writeLong(hashes[i]);
+      }
+    }
+
+    private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
+      in.defaultReadObject();
+      count = in.readInt();
+      hashes = new long[count];
+      for (int i = 0; i < count; i++) {
+        hashes[i] = in.readLong();
+      }
+    }
   }
 }

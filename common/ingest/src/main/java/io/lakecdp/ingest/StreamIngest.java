@@ -62,8 +62,6 @@ public final class StreamIngest {
   private final Lake lake;
   private final DataStream stream;
   private final String table;
-  /** Columns a dropped one-pass load already added to the DLO ({@link #appendDirect}). */
-  private List<String> schemaChanges = List.of();
 
   public StreamIngest(JobContext ctx, DataStream stream) {
     this.ctx = ctx;
@@ -161,34 +159,37 @@ public final class StreamIngest {
 
   private StreamResult ingestValidated(Dataset<Row> validated, List<LandingFile> consumed, List<String> columns,
       String batchId, Map<String, String> tags, Consumer<Dataset<Row>> onValid, boolean deleteFiles, long start) {
-    schemaChanges = List.of();
     if (lake.exists(table)) {
       // a one-pass load killed before it published left its branch (and the data files it holds): whichever way
       // this batch goes, the branch goes first, so no copy of the rows outlives the run that wrote it
       dropStage(lake.table(table));
     }
+    List<String> schemaChanges = List.of();
     if (onValid == null && !deleteFiles && stream.refresh() == RefreshMode.UPSERT
         && Boolean.parseBoolean(spark.conf().get(DIRECT_APPEND_CONF, "true"))) {
-      StreamResult direct = appendDirect(validated, consumed, columns, batchId, tags, start);
-      if (direct != null) {
-        return direct;
+      Direct direct = appendDirect(validated, consumed, columns, batchId, tags, start);
+      if (direct.result() != null) {
+        return direct.result();
       }
+      schemaChanges = direct.schemaChanges();
     }
+    List<String> earlierChanges = schemaChanges;
     // The batch is read once and used two or three times (counts, quarantine, the write); it is cached without
     // Spark's column compression, whose dictionary encoding of unique values (offsets, keys) costs more than
     // the memory it saves for a batch that lives a few seconds.
     return io.lakecdp.common.spark.SparkSessions.withUncompressedCaches(spark, () -> {
       Dataset<Row> cached = validated.persist(StorageLevel.MEMORY_AND_DISK());
       try {
-        return ingest(cached, consumed, columns, batchId, tags, onValid, start);
+        return ingest(cached, consumed, columns, batchId, tags, onValid, earlierChanges, start);
       } finally {
         cached.unpersist();
       }
     });
   }
 
+  /** @param schemaChanges columns a dropped one-pass load already added to the DLO */
   private StreamResult ingest(Dataset<Row> validated, List<LandingFile> consumed, List<String> columns, String batchId,
-      Map<String, String> tags, Consumer<Dataset<Row>> onValid, long start) {
+      Map<String, String> tags, Consumer<Dataset<Row>> onValid, List<String> schemaChanges, long start) {
     Column extra = functions.col(SourceReader.EXTRA);
     BatchSummary summary = BatchSummary.of(validated, functions.col(RecordValidator.REASON).isNull(),
         functions.col(OP).equalTo("D"), extra.isNotNull().and(functions.size(extra).gt(0)), stream.primaryKey(),
@@ -197,14 +198,13 @@ public final class StreamIngest {
     long bad = summary.rejected;
     long deleteRequests = summary.deletes;
     long withExtraKeys = summary.withExtraKeys;
-    // Keys unique in the batch (and no delete requests to order against them): every row is already the
-    // newest of its key, and the write needs no shuffle to pick it.
-    boolean counted = summary.keysDistinct() == null && !stream.primaryKey().isEmpty() && deleteRequests == 0;
-    boolean uniqueKeys = !stream.primaryKey().isEmpty() && deleteRequests == 0
-        && (counted ? mostPerKey(validated) <= 1 : summary.keysDistinct());
+    // Keys unique among the batch's valid records (upserts and delete requests): every row is already the newest
+    // of its key, and the write needs no shuffle to pick it.
+    boolean keyed = !stream.primaryKey().isEmpty();
+    boolean counted = keyed && summary.keysDistinct() == null;
+    boolean uniqueKeys = keyed && (counted ? mostPerKey(validated) <= 1 : summary.whyNotAsIs(true) == null);
     LOG.info("Stream {}: {} records read, {} valid, {} to quarantine{}", stream.name(), total, total - bad, bad,
-        stream.primaryKey().isEmpty() ? "" : (uniqueKeys ? "; keys unique in the batch"
-            : deleteRequests > 0 ? "; delete requests ordered with the rows by key" : "; some keys repeat in the batch")
+        !keyed ? "" : (uniqueKeys ? "; keys unique in the batch" : "; some keys repeat in the batch, ordered by key")
             + (counted ? " (counted per key: too many records to compare key hashes on the driver)" : ""));
     Map<String, Column> extras = extraColumns(validated, columns, withExtraKeys > 0);
     List<String> changes = new ArrayList<>(schemaChanges);
@@ -321,24 +321,22 @@ public final class StreamIngest {
    * dropped and the batch goes the general way (read again and cached). A job killed before the fast-forward left
    * the DLO as it was; its rerun replaces the stale branch.
    *
-   * @return the result, or null when the batch must take the general way
+   * @return the result, or none when the batch must take the general way (with the columns already added)
    */
-  private StreamResult appendDirect(Dataset<Row> validated, List<LandingFile> consumed, List<String> columns,
+  private Direct appendDirect(Dataset<Row> validated, List<LandingFile> consumed, List<String> columns,
       String batchId, Map<String, String> tags, long start) {
     if (lake.exists(table) && !isEmpty()) {
-      return null;
+      return new Direct(null, List.of());
     }
     Map<String, Column> extras = extraColumns(validated, columns, false);
+    // the stage branch of an existing DLO was removed by ingestValidated; a DLO created here has none
     List<String> changes = DloSchema.ensure(spark, lake, table, stream, List.copyOf(extras.keySet()));
-    schemaChanges = changes;  // the general way, if taken, reports them too
     Table t = lake.table(table);
-    dropStage(t);  // for a DLO created just now by DloSchema.ensure: nothing to drop
     Column extra = functions.col(SourceReader.EXTRA);
     List<String> key = stream.primaryKey();
-    Column hash = key.isEmpty() ? functions.lit(0L)
-        : functions.xxhash64(key.stream().map(k -> functions.col("`" + k + "`")).toArray(Column[]::new));
+    Column hash = BatchSummary.keyHash(key);
     long maxHashes = Long.parseLong(spark.conf().get(MAX_KEY_HASHES_CONF, Long.toString(MAX_KEY_HASHES)));
-    long share = key.isEmpty() ? 0 : Math.max(1, maxHashes / Math.max(1, validated.javaRDD().getNumPartitions()));
+    long share = BatchSummary.share(!key.isEmpty(), maxHashes, validated.javaRDD().getNumPartitions());
     BatchTally tally = new BatchTally(share);
     spark.sparkContext().register(tally);
     UserDefinedFunction count = functions.udf((UDF4<Boolean, Boolean, Boolean, Long, Boolean>) (ok, delete, undeclared, h) -> {
@@ -364,17 +362,16 @@ public final class StreamIngest {
     long total = summary.total;
     long bad = summary.rejected;
     // A delete request in an empty DLO deletes nothing, unless another record of the batch has its key: the keys of
-    // upserts and delete requests together must be distinct.
-    String fallback = summary.deletes > 0 && key.isEmpty() ? "it has delete requests"
-        : !key.isEmpty() && summary.keysDistinct() == null ? "it has too many records to compare key hashes on the driver"
-        : !key.isEmpty() && !summary.keysDistinct() ? "some keys repeat in it"
-        : summary.withExtraKeys > 0 && stream.schemaEvolution() != SchemaEvolution.IGNORE ? "it has undeclared JSON fields"
-        : null;
+    // upserts and delete requests together must be distinct, as for a write that skips ordering the rows by key.
+    String fallback = summary.whyNotAsIs(!key.isEmpty());
+    if (fallback == null && summary.withExtraKeys > 0 && stream.schemaEvolution() != SchemaEvolution.IGNORE) {
+      fallback = "it has undeclared JSON fields";
+    }
     if (fallback != null) {
       LOG.info("Stream {}: {} records read; the one-pass load is dropped because {}; loading it the general way",
           stream.name(), total, fallback);
       dropStage(lake.table(table));
-      return null;
+      return new Direct(null, changes);
     }
     LOG.info("Stream {}: {} records read, {} valid, {} to quarantine{}", stream.name(), total, total - bad, bad,
         key.isEmpty() ? "" : "; keys unique in the batch");
@@ -396,7 +393,7 @@ public final class StreamIngest {
       LOG.warn("Stream {}: {} changed while the batch was staged ({}); loading it the general way", stream.name(),
           table, e.getMessage());
       dropStage(lake.table(table));
-      return null;
+      return new Direct(null, changes);
     }
     CrashPoints.reached("publish " + table + " " + commit);
     markIfNoCommit(commit);
@@ -404,9 +401,12 @@ public final class StreamIngest {
     LOG.info("Stream {}: committed {} rows ({} delete requests, of keys not in the DLO) from {} to {} in {} ms",
         stream.name(), loaded, summary.deletes, consumed.isEmpty() ? "batch " + batchId : consumed.size() + " file(s)",
         table, elapsed(start));
-    return new StreamResult(stream.name(), "loaded", consumed.size(), total, loaded, bad, summary.deletes, changes,
-        elapsed(start), null, "one_pass");
+    return new Direct(new StreamResult(stream.name(), "loaded", consumed.size(), total, loaded, bad, summary.deletes,
+        changes, elapsed(start), null, "one_pass"), changes);
   }
+
+  /** A one-pass load's outcome: its result, or none, with the columns it added to the DLO either way. */
+  private record Direct(StreamResult result, List<String> schemaChanges) {}
 
   /**
    * Removes the staging branch a one-pass load left behind (a job killed before it published), which still holds the
@@ -425,16 +425,19 @@ public final class StreamIngest {
     return true;
   }
 
-  /** The most valid upserts any one key has, counted over the keys alone (a far narrower shuffle than the rows'). */
+  /**
+   * The most valid records (upserts and delete requests) any one key has, counted over the keys alone (a far narrower
+   * shuffle than the rows').
+   */
   private long mostPerKey(Dataset<Row> validated) {
     ctx.step("counting the records of each key of " + stream.name());
-    Row most = validated.filter(valid())
+    Row most = validated.filter(functions.col(RecordValidator.REASON).isNull())
         .groupBy(stream.primaryKey().stream().map(k -> functions.col("`" + k + "`")).toArray(Column[]::new))
         .count().agg(functions.max("count")).first();
     return most.isNullAt(0) ? 0 : most.getLong(0);
   }
 
-  /** The valid upserts, whose keys must be unique in the batch for the write to skip picking the newest of each. */
+  /** The valid upserts: the rows a write adds to the DLO. */
   private static Column valid() {
     return functions.col(RecordValidator.REASON).isNull().and(functions.col(OP).equalTo("U"));
   }

@@ -40,13 +40,24 @@ class BatchSummaryTest {
   void countsTheRecordsAndFindsDistinctKeys() {
     List<Row> rows = rows(1000);
     rows.add(RowFactory.create("key1", 1, false, "U", false));   // rejected: its key does not count
-    rows.add(RowFactory.create("key2", 2, true, "D", true));     // a delete request: neither
+    rows.add(RowFactory.create("gone", 2, true, "D", true));     // a delete request of a key no upsert has
     BatchSummary s = summary(rows, 3, 1_000_000);
     assertEquals(1002, s.total);
     assertEquals(1, s.rejected);
     assertEquals(1, s.deletes);
     assertEquals(101, s.withExtraKeys);
     assertEquals(Boolean.TRUE, s.keysDistinct());
+    assertNull(s.whyNotAsIs(true));
+    assertEquals("it has delete requests", s.whyNotAsIs(false));
+  }
+
+  @Test
+  void aDeleteRequestOfAnUpsertedKeyRepeatsIt() {
+    List<Row> rows = rows(1000);
+    rows.add(RowFactory.create("key2", 2, true, "D", false));    // the batch also upserts key2
+    BatchSummary s = summary(rows, 3, 1_000_000);
+    assertEquals(Boolean.FALSE, s.keysDistinct());
+    assertEquals("some keys repeat in it", s.whyNotAsIs(true));
   }
 
   @Test
@@ -64,6 +75,7 @@ class BatchSummaryTest {
   void tooManyKeysForTheDriverLeaveTheQuestionOpen() {
     BatchSummary s = summary(rows(1000), 4, 100);
     assertNull(s.keysDistinct());
+    assertEquals("it has too many records to compare key hashes on the driver", s.whyNotAsIs(true));
     assertEquals(1000, s.total);
   }
 }
