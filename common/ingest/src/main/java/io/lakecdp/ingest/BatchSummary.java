@@ -7,6 +7,7 @@ import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
@@ -35,6 +36,11 @@ final class BatchSummary {
   long withExtraKeys;
   boolean repeated;
   boolean overShare;
+  /**
+   * The rejected records, each as file, offset, raw text and reason, when every partition kept its own ({@link Part}
+   * with a budget for them); null when some were not kept, and the quarantine must read them from the batch.
+   */
+  List<Object[]> rejectedRecords;
 
   /** Whether the valid records' keys are distinct: null when the batch has too many to tell by hashes. */
   Boolean keysDistinct() {
@@ -81,7 +87,7 @@ final class BatchSummary {
     long share = share(!key.isEmpty(), maxHashes, rows.javaRDD().getNumPartitions());
     // a Dataset action (not an RDD one, which made Spark fill the cache in a job of its own first)
     return merge(rows.mapPartitions((MapPartitionsFunction<Row, byte[]>) it -> {
-      Part p = new Part(share);
+      Part p = new Part(share, 0);
       while (it.hasNext()) {
         Row r = it.next();
         p.add(r.getBoolean(0), r.getBoolean(1), r.getBoolean(2), r.getLong(3));
@@ -94,7 +100,9 @@ final class BatchSummary {
   static BatchSummary merge(Collection<Part> parts) {
     BatchSummary all = new BatchSummary();
     int n = 0;
+    boolean allKept = true;
     for (Part p : parts) {
+      allKept &= !p.rejectedNotKept;
       all.total += p.total;
       all.rejected += p.rejected;
       all.deletes += p.deletes;
@@ -110,6 +118,10 @@ final class BatchSummary {
         at += p.count;
       }
       all.repeated = !sortedDistinct(merged);
+    }
+    if (allKept) {
+      all.rejectedRecords = new ArrayList<>();
+      parts.forEach(p -> all.rejectedRecords.addAll(p.kept));
     }
     return all;
   }
@@ -130,6 +142,11 @@ final class BatchSummary {
     private static final long serialVersionUID = 1L;
     /** Most key hashes this partition keeps; beyond it the batch's keys are left undecided. */
     private final long share;
+    /** Most characters of rejected records this partition keeps for the quarantine (0: none). */
+    private final long rejectBudget;
+    private long rejectChars;
+    private final ArrayList<Object[]> kept = new ArrayList<>();
+    private boolean rejectedNotKept;
     long total;
     long rejected;
     long deletes;
@@ -138,18 +155,27 @@ final class BatchSummary {
     private transient long[] hashes = new long[0];
     private transient int count;
 
-    Part(long share) {
+    Part(long share, long rejectBudget) {
       this.share = share;
+      this.rejectBudget = rejectBudget;
     }
 
     /** Counts one record: valid or not, a delete request or not, with undeclared keys or not, its key hash. */
     void add(boolean ok, boolean delete, boolean extra, long hash) {
+      add(ok, delete, extra, hash, null, null, null, null);
+    }
+
+    /**
+     * Counts one record, and keeps a rejected one (its file, offset, raw text and reason) while the budget allows.
+     */
+    void add(boolean ok, boolean delete, boolean extra, long hash, String file, Long offset, String raw, String reason) {
       total++;
       if (extra) {
         withExtraKeys++;
       }
       if (!ok) {
         rejected++;
+        keep(file, offset, raw, reason);
         return;
       }
       if (delete) {
@@ -168,6 +194,25 @@ final class BatchSummary {
         hashes = Arrays.copyOf(hashes, (int) Math.min(share, Math.max(1024, 2L * count)));
       }
       hashes[count++] = hash;
+    }
+
+    private void keep(String file, Long offset, String raw, String reason) {
+      if (rejectedNotKept) {
+        return;
+      }
+      long chars = 32L + length(file) + length(raw) + length(reason);
+      if (file == null || rejectChars + chars > rejectBudget) {
+        rejectedNotKept = true;
+        kept.clear();
+        kept.trimToSize();
+        return;
+      }
+      rejectChars += chars;
+      kept.add(new Object[] {file, offset, raw, reason});
+    }
+
+    private static int length(String s) {
+      return s == null ? 0 : s.length();
     }
 
     private byte[] bytes() {

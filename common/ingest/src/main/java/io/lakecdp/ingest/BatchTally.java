@@ -3,6 +3,7 @@ package io.lakecdp.ingest;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.spark.TaskContext;
+import org.apache.spark.sql.Row;
 import org.apache.spark.util.AccumulatorV2;
 
 /**
@@ -14,22 +15,36 @@ import org.apache.spark.util.AccumulatorV2;
 final class BatchTally extends AccumulatorV2<BatchSummary.Part, Map<Integer, BatchSummary.Part>> {
   private static final long serialVersionUID = 1L;
   private final long share;
+  private final long rejectBudget;
   private int partition = -1;
   private BatchSummary.Part own;
   private final TreeMap<Integer, BatchSummary.Part> parts = new TreeMap<>();
 
-  BatchTally(long share) {
+  /**
+   * @param share the most key hashes a partition keeps; @param rejectBudget the most characters of rejected records
+   *     a partition keeps for the quarantine
+   */
+  BatchTally(long share, long rejectBudget) {
     this.share = share;
-    this.own = new BatchSummary.Part(share);
+    this.rejectBudget = rejectBudget;
+    this.own = new BatchSummary.Part(share, rejectBudget);
   }
 
-  /** Counts one record: valid or not, a delete request or not, with undeclared keys or not, its key hash. */
-  void record(boolean ok, boolean delete, boolean extra, long hash) {
+  /**
+   * Counts one record: valid or not, a delete request or not, with undeclared keys or not, its key hash; a rejected
+   * one comes with its file, offset, raw text and reason ({@code rejected}, null for a valid record).
+   */
+  void record(boolean ok, boolean delete, boolean extra, long hash, Row rejected) {
     if (partition < 0) {
       TaskContext task = TaskContext.get();
       partition = task == null ? 0 : task.partitionId();
     }
-    own.add(ok, delete, extra, hash);
+    if (rejected == null) {
+      own.add(ok, delete, extra, hash);
+    } else {
+      own.add(ok, delete, extra, hash, rejected.getString(0), rejected.isNullAt(1) ? null : rejected.getLong(1),
+          rejected.getString(2), rejected.getString(3));
+    }
   }
 
   /** The batch's summary from every partition's part. */
@@ -44,7 +59,7 @@ final class BatchTally extends AccumulatorV2<BatchSummary.Part, Map<Integer, Bat
 
   @Override
   public AccumulatorV2<BatchSummary.Part, Map<Integer, BatchSummary.Part>> copy() {
-    BatchTally c = new BatchTally(share);
+    BatchTally c = new BatchTally(share, rejectBudget);
     c.parts.putAll(parts);
     return c;
   }
@@ -52,7 +67,7 @@ final class BatchTally extends AccumulatorV2<BatchSummary.Part, Map<Integer, Bat
   @Override
   public void reset() {
     partition = -1;
-    own = new BatchSummary.Part(share);
+    own = new BatchSummary.Part(share, rejectBudget);
     parts.clear();
   }
 

@@ -24,8 +24,9 @@ import org.apache.iceberg.Table;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.api.java.UDF4;
+import org.apache.spark.sql.api.java.UDF5;
 import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.expressions.WindowSpec;
@@ -54,6 +55,17 @@ public final class StreamIngest {
   static final String MAX_KEY_HASHES_CONF = "spark.lakecdp.ingest.maxKeyHashes";
   /** The Spark setting that turns the one-pass load of a batch into an empty DLO off ({@link #appendDirect}). */
   static final String DIRECT_APPEND_CONF = "spark.lakecdp.ingest.directAppend";
+  /**
+   * The most characters of rejected records (raw text, file, reason) a one-pass load keeps in memory for the
+   * quarantine, over all partitions; a batch with more reads them again from its files.
+   */
+  static final long QUARANTINE_IN_MEMORY_CHARS = 16L << 20;
+  /** The Spark setting that changes {@link #QUARANTINE_IN_MEMORY_CHARS}. */
+  static final String QUARANTINE_IN_MEMORY_CONF = "spark.lakecdp.ingest.quarantineInMemoryChars";
+  /** Columns of the rejected records a one-pass load kept: what {@link Quarantine#write} reads. */
+  private static final org.apache.spark.sql.types.StructType REJECTED = new org.apache.spark.sql.types.StructType()
+      .add(SourceReader.FILE, DataTypes.StringType).add(SourceReader.OFFSET, DataTypes.LongType)
+      .add(SourceReader.RAW, DataTypes.StringType).add(RecordValidator.REASON, DataTypes.StringType);
   /** The Iceberg branch a one-pass load writes to before it is published. */
   static final String STAGE_BRANCH = "lakecdp_stage";
 
@@ -336,17 +348,26 @@ public final class StreamIngest {
     List<String> key = stream.primaryKey();
     Column hash = BatchSummary.keyHash(key);
     long maxHashes = Long.parseLong(spark.conf().get(MAX_KEY_HASHES_CONF, Long.toString(MAX_KEY_HASHES)));
-    long share = BatchSummary.share(!key.isEmpty(), maxHashes, validated.javaRDD().getNumPartitions());
-    BatchTally tally = new BatchTally(share);
+    int partitions = validated.javaRDD().getNumPartitions();
+    long share = BatchSummary.share(!key.isEmpty(), maxHashes, partitions);
+    long rejectBudget = Long.parseLong(spark.conf().get(QUARANTINE_IN_MEMORY_CONF,
+        Long.toString(QUARANTINE_IN_MEMORY_CHARS))) / Math.max(1, partitions);
+    BatchTally tally = new BatchTally(share, rejectBudget);
     spark.sparkContext().register(tally);
-    UserDefinedFunction count = functions.udf((UDF4<Boolean, Boolean, Boolean, Long, Boolean>) (ok, delete, undeclared, h) -> {
-      tally.record(ok, delete, undeclared, h);
-      return true;
-    }, DataTypes.BooleanType).asNondeterministic();
+    UserDefinedFunction count = functions.udf((UDF5<Boolean, Boolean, Boolean, Long, Row, Boolean>)
+        (ok, delete, undeclared, h, rejected) -> {
+          tally.record(ok, delete, undeclared, h, rejected);
+          return true;
+        }, DataTypes.BooleanType).asNondeterministic();
     // The count is a column of its own, which the filter then reads: a non-deterministic projection stops the
     // optimizer from pushing the filter below it, which would inline (and so repeat) the parse and validation.
-    Dataset<Row> counted = validated.select(functions.col("*"), count.apply(functions.col(RecordValidator.REASON).isNull(),
-        functions.col(OP).equalTo("D"), extra.isNotNull().and(functions.size(extra).gt(0)), hash).as(COUNTED));
+    // A rejected record also passes what the quarantine keeps of it (null for a valid one, which costs nothing).
+    Column reason = functions.col(RecordValidator.REASON);
+    Column rejectedRecord = functions.when(reason.isNotNull(), functions.struct(functions.col(SourceReader.FILE),
+        functions.col(SourceReader.OFFSET), functions.col(SourceReader.RAW), reason));
+    Dataset<Row> counted = validated.select(functions.col("*"), count.apply(reason.isNull(),
+        functions.col(OP).equalTo("D"), extra.isNotNull().and(functions.size(extra).gt(0)), hash, rejectedRecord)
+        .as(COUNTED));
     List<String> names = new ArrayList<>();
     Dataset<Row> inserts = counted.filter(functions.col(COUNTED).and(valid()))
         .select(outputColumns(extras, names).toArray(new Column[0]))
@@ -380,9 +401,14 @@ public final class StreamIngest {
           stream.name(), summary.withExtraKeys);
     }
     if (bad > 0) {
+      // the rejected records the load kept, or (too many to keep) read again from the batch
+      boolean kept = summary.rejectedRecords != null;
+      LOG.info("Stream {}: quarantining {} records {}", stream.name(), bad, kept ? "kept by the load"
+          : "read again from the batch (more than " + QUARANTINE_IN_MEMORY_CONF + " characters)");
       ctx.step("quarantining " + bad + " records of " + stream.name());
-      Quarantine.write(spark, lake, ctx.tables().quarantine(), stream.name(), ctx.runId(),
-          validated.filter(functions.col(RecordValidator.REASON).isNotNull()));
+      Quarantine.write(spark, lake, ctx.tables().quarantine(), stream.name(), ctx.runId(), kept
+          ? spark.createDataFrame(summary.rejectedRecords.stream().map(RowFactory::create).toList(), REJECTED)
+          : validated.filter(reason.isNotNull()));
     }
     ctx.step("publishing " + table);
     try {
