@@ -93,13 +93,16 @@ public final class StreamingBenchmark extends Benchmark {
       ingest("warmup", "available-now", null);
       spark.sql("CREATE NAMESPACE IF NOT EXISTS lake.bench_baseline");
       baseline(landing.resolve("warmup"), "lake.bench_baseline.warmup");
-      // each side --repeat times in turn, into fresh tables (stream events_<r> reads the same landing folder)
+      // each side --repeat times, alternating which goes first, into fresh tables (stream events_<r> reads the same
+      // landing folder)
       double[] ours = new double[repeat];
       double[] theirs = new double[repeat];
       for (int r = 0; r < repeat; r++) {
         String stream = r == 0 ? "events" : "events_" + r;
-        ours[r] = Stopwatch.seconds(() -> ingest(stream, "available-now", null));
-        theirs[r] = Stopwatch.seconds(() -> baseline(landing.resolve("events"), "lake.bench_baseline." + stream));
+        double[] t = Stopwatch.inTurn(r, () -> ingest(stream, "available-now", null),
+            () -> baseline(landing.resolve("events"), "lake.bench_baseline." + stream));
+        ours[r] = t[0];
+        theirs[r] = t[1];
         long loaded = spark.table("lake." + TENANT + "_dlo." + stream).count();
         long plain = spark.table("lake.bench_baseline." + stream).count();
         if (loaded != records || plain != records) {

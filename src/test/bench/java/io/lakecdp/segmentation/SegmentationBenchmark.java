@@ -74,13 +74,10 @@ public final class SegmentationBenchmark extends Benchmark {
     double[] oursSec = new double[repeat];
     double[] theirsSec = new double[repeat];
     for (int r = 0; r < repeat; r++) {
-      if (r % 2 == 1) {
-        theirsSec[r] = Stopwatch.seconds(() -> theirs[0] = handWritten(0, "lake.bench_baseline.seg_0"));
-      }
-      oursSec[r] = Stopwatch.seconds(() -> ours[0] = publish(conf, "one-" + System.nanoTime()));
-      if (r % 2 == 0) {
-        theirsSec[r] = Stopwatch.seconds(() -> theirs[0] = handWritten(0, "lake.bench_baseline.seg_0"));
-      }
+      double[] t = Stopwatch.inTurn(r, () -> ours[0] = publish(conf, "one-" + System.nanoTime()),
+          () -> theirs[0] = handWritten(0, "lake.bench_baseline.seg_0"));
+      oursSec[r] = t[0];
+      theirsSec[r] = t[1];
       check(ours[0], theirs[0], "representative segment");
       log("1 segment, round %d: lakecdp %.2f s, hand-written %.2f s", r + 1, oursSec[r], theirsSec[r]);
     }

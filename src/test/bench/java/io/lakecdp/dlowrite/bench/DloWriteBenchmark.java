@@ -71,7 +71,8 @@ public final class DloWriteBenchmark extends Benchmark {
     writeCsv(work.resolve("landing/warmup/orders"), 20_000, 1);
     ingest(conf, "warmup");
 
-    // 1. ingest of N rows, each side timed --repeat times in turn (fresh tables each time); medians compared
+    // 1. ingest of N rows, each side timed --repeat times, alternating which goes first (fresh tables each time);
+    // medians compared
     Path ingestFiles = work.resolve("landing/ingest/orders");
     writeCsv(ingestFiles, rows, files);
     double[] baselines = new double[repeat];
@@ -86,7 +87,7 @@ public final class DloWriteBenchmark extends Benchmark {
       tenant(conf, tenant, "upsert", "merge-on-read");
       String plain = "lake.baseline.plain_append" + (r == 0 ? "" : r);
       spark.sql("CREATE TABLE " + plain + " (" + CSV_SCHEMA.toDDL() + ") USING iceberg");
-      baselines[r] = Stopwatch.seconds(() -> {
+      double[] t = Stopwatch.inTurn(r, () -> ingest(conf, tenant), () -> {
         try {
           spark.read().option("header", "true").option("timestampFormat", "yyyy-MM-dd HH:mm:ss")
               .schema(CSV_SCHEMA).csv(ingestFiles.toString()).writeTo(plain).append();
@@ -94,7 +95,8 @@ public final class DloWriteBenchmark extends Benchmark {
           throw new IllegalStateException(e);
         }
       });
-      ours[r] = Stopwatch.seconds(() -> ingest(conf, tenant));
+      ours[r] = t[0];
+      baselines[r] = t[1];
       loaded = spark.table("lake." + tenant + "_dlo.orders").count();
       log("ingest round %d: lakecdp %.2f s, plain append %.2f s", r + 1, ours[r], baselines[r]);
     }
