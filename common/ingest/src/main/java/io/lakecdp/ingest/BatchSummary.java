@@ -237,9 +237,12 @@ final class BatchSummary {
 
     private void writeObject(ObjectOutputStream out) throws IOException {
       out.defaultWriteObject();
+      // sorted by the task, in parallel: the driver's sort of all parts then only merges sorted runs
+      long[] sorted = Arrays.copyOf(hashes, count);
+      Arrays.sort(sorted);
       out.writeInt(count);
-      for (int i = 0; i < count; i++) {
-        out.writeLong(hashes[i]);
+      for (long h : sorted) {
+        out.writeLong(h);
       }
     }
 

@@ -70,6 +70,11 @@ final class DloSchema {
     p.put("write.delete.mode", stream.mergeMode());
     p.put(CommitKeys.PRIMARY_KEY, String.join(",", stream.primaryKey()));
     p.put(CommitKeys.REFRESH, stream.refresh().name().toLowerCase());
+    // The lineage columns repeat one long value per file or run: Parquet's min/max statistics cost two comparisons of
+    // it per row, for bounds that Iceberg truncates to 16 characters (a path's or run id's common prefix), which
+    // prune next to nothing
+    p.put("write.parquet.stats-enabled.column." + SOURCE_FILE, "false");
+    p.put("write.parquet.stats-enabled.column." + RUN_ID, "false");
     return p;
   }
 

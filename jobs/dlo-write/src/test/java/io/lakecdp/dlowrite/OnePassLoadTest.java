@@ -1,6 +1,7 @@
 package io.lakecdp.dlowrite;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lakecdp.common.job.CrashPoints;
@@ -14,6 +15,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import org.apache.iceberg.FileScanTask;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.io.CloseableIterable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -84,6 +88,27 @@ class OnePassLoadTest {
     assertTrue(state.get("dlo").stream().anyMatch(r -> r.contains("loyalty_tier=gold")), state.get("dlo").toString());
     assertEquals(3, state.get("quarantine").size());
     assertEquals(Set.of("main"), IcebergTables.ofTestWarehouse().table(one + "_dlo", "people").refs().keySet());
+    for (String tenant : List.of(one, two)) {
+      lineageColumnsHaveNoStatistics(IcebergTables.ofTestWarehouse().table(tenant + "_dlo", "people"));
+    }
+  }
+
+  /** The lineage columns are written without Parquet statistics (so without Iceberg bounds); the others keep them. */
+  private static void lineageColumnsHaveNoStatistics(Table t) {
+    int files = 0;
+    try (CloseableIterable<FileScanTask> tasks = t.newScan().includeColumnStats().planFiles()) {
+      for (FileScanTask task : tasks) {
+        files++;
+        Map<Integer, java.nio.ByteBuffer> lower = task.file().lowerBounds();
+        assertTrue(lower.containsKey(t.schema().findField("id").fieldId()), lower.toString());
+        assertTrue(lower.containsKey(t.schema().findField("name").fieldId()), lower.toString());
+        assertFalse(lower.containsKey(t.schema().findField("_source_file").fieldId()), lower.toString());
+        assertFalse(lower.containsKey(t.schema().findField("_run_id").fieldId()), lower.toString());
+      }
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    assertTrue(files > 0);
   }
 
   @Test
