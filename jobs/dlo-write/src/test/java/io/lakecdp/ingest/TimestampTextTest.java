@@ -7,11 +7,14 @@ import io.lakecdp.common.testing.TestSpark;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
 import org.junit.jupiter.api.Test;
 
 /** Every timestamp text, whether it takes the UTC path or the plain cast, is read as the same instant as Spark's own cast. */
@@ -47,6 +50,53 @@ class TimestampTextTest {
           read += r.isNullAt(2) ? 0 : 1;
         }
         assertTrue(read > 1500, "most generated texts are valid timestamps: " + read);
+      } finally {
+        spark.conf().unset("spark.sql.session.timeZone");
+      }
+    }
+  }
+  /**
+   * A declared format with a fast path reads every text as Spark's parser of that format does: valid and invalid
+   * dates and times, daylight-saving gaps and overlaps, texts of other shapes, in three session zones.
+   */
+  @Test
+  void formattedTextsReadAsTheFormatReadsThem() {
+    SparkSession spark = TestSpark.session();
+    Random random = new Random(11);
+    List<String> texts = new ArrayList<>(List.of("2025-03-09 02:30:00", "2025-11-02 01:30:00", "2025-03-30 02:30:00",
+        "2025-10-26 02:30:00", "2024-02-29 10:00:00", "2025-02-29 10:00:00", "2025-04-31 10:00:00", "2025-13-01 10:00:00",
+        "2025-00-10 10:00:00", "2025-01-00 10:00:00", "2025-01-01 24:00:00", "2025-01-01 23:60:00", "2025-01-01 23:59:60",
+        "0000-01-01 00:00:00", "0001-01-01 00:00:00", "9999-12-31 23:59:59", "1900-01-01 00:00:00", "1937-06-30 23:59:59",
+        "2025-1-1 1:0:0", "2025-01-01", "2025-01-01 10:00", "2025-01-01 10:00:00.5", "2025-01-01T10:00:00",
+        "2025-01-01 10:00:00Z", "+2025-01-01 10:00:00", "-2025-01-01 10:00:00", "2025/01/01 10:00:00", "", "x",
+        "2025-01-01  10:00:00", "20250-01-01 10:00:00", "2025-01-01 10:00:00 "));
+    for (int i = 0; i < 2000; i++) {
+      texts.add(String.format("%04d-%02d-%02d %02d:%02d:%02d", 1850 + random.nextInt(250), random.nextInt(14),
+          random.nextInt(33), random.nextInt(26), random.nextInt(62), random.nextInt(62)));
+    }
+    List<String> all = new ArrayList<>(texts);
+    texts.forEach(t -> {
+      all.add(t.replace(' ', 'T'));
+      all.add(t.length() >= 10 ? t.substring(0, 10) : t);
+    });
+    for (String zone : List.of("UTC", "America/New_York", "Europe/Amsterdam", "Asia/Kolkata")) {
+      spark.conf().set("spark.sql.session.timeZone", zone);
+      try {
+        Dataset<Row> v = spark.createDataset(all, Encoders.STRING()).toDF("v");
+        for (String format : List.of("yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd")) {
+          for (DataType type : List.of(DataTypes.TimestampType, DataTypes.DateType)) {
+            Column spark35 = functions.try_to_timestamp(functions.col("v"), functions.lit(format));
+            Dataset<Row> rows = v.select(functions.col("v"),
+                type.equals(DataTypes.DateType) ? spark35.cast(DataTypes.DateType) : spark35,
+                RecordValidator.withFormat(functions.col("v"), format, type));
+            int read = 0;
+            for (Row r : rows.collectAsList()) {
+              assertEquals(r.get(1), r.get(2), "'" + r.getString(0) + "' as " + format + " " + type + " in " + zone);
+              read += r.isNullAt(2) ? 0 : 1;
+            }
+            assertTrue(read > 500, format + " reads many of the texts: " + read);
+          }
+        }
       } finally {
         spark.conf().unset("spark.sql.session.timeZone");
       }
