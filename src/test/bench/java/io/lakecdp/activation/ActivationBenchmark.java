@@ -40,6 +40,10 @@ public final class ActivationBenchmark extends Benchmark {
 
   @Option(names = "--members", defaultValue = "1000000", description = "Members of the activated segment.") long members;
 
+  @Option(names = "--repeat", defaultValue = "3",
+      description = "Times the whole-activation comparison runs, alternating the two sides; medians are compared.")
+  int repeat;
+
   @Option(names = "--small-files", defaultValue = "1000", description = "Files of the many-small-files copy comparison.") int smallFiles;
 
   @Option(names = "--s3mock-jar", defaultValue = "src/test/test-support/target/servers/s3mock-exec.jar",
@@ -67,21 +71,32 @@ public final class ActivationBenchmark extends Benchmark {
     activate(conf, "warmup-" + System.nanoTime());
     baseline(work.resolve("baseline-warmup"));
 
-    String runId = "bench-" + System.nanoTime();
+    // each side --repeat times, alternating which goes first; medians compared
+    double[] oursSec = new double[repeat];
+    double[] theirsSec = new double[repeat];
     long[] ours = new long[1];
-    JsonNode[] details = new JsonNode[1];
-    double oursSec = Stopwatch.seconds(() -> {
-      details[0] = activate(conf, runId);
-      ours[0] = details[0].get("rows").asLong();
-    });
     long[] theirs = new long[1];
-    double theirsSec = Stopwatch.seconds(() -> theirs[0] = baseline(work.resolve("baseline")));
-    if (ours[0] != theirs[0]) {
-      throw new IllegalStateException("activation sent " + ours[0] + " rows, the plain join + write " + theirs[0]);
+    JsonNode[] details = new JsonNode[1];
+    String runId = null;
+    for (int r = 0; r < repeat; r++) {
+      String id = "bench-" + System.nanoTime();
+      runId = id;
+      Path baselineOut = work.resolve("baseline-" + r);
+      double[] t = Stopwatch.inTurn(r, () -> {
+        details[0] = activate(conf, id);
+        ours[0] = details[0].get("rows").asLong();
+      }, () -> theirs[0] = baseline(baselineOut));
+      oursSec[r] = t[0];
+      theirsSec[r] = t[1];
+      if (ours[0] != theirs[0]) {
+        throw new IllegalStateException("activation sent " + ours[0] + " rows, the plain join + write " + theirs[0]);
+      }
+      log("round %d: activation %.2f s, plain join + write %.2f s; activation stages (ms): %s", r + 1, oursSec[r],
+          theirsSec[r], details[0].get("stage_ms"));
     }
-    row("whole activation (select, write, checksums, DistCp, manifest, run record) vs plain join + write",
-        oursSec, theirsSec, ours[0], String.format(Locale.ROOT, "%,d rows", ours[0]));
-    log("activation stages (ms): %s", details[0].get("stage_ms"));
+    row("whole activation (select, write, checksums, DistCp, manifest, run record) vs plain join + write"
+        + (repeat > 1 ? " (median of " + repeat + ")" : ""), median(oursSec), median(theirsSec), ours[0],
+        String.format(Locale.ROOT, "%,d rows", ours[0]));
 
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
     Delivery delivery = new Delivery(hadoop);
