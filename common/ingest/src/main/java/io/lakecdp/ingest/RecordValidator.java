@@ -147,7 +147,10 @@ final class RecordValidator {
    * holds both paths to the same values.
    */
   static Column withFormat(Column text, String format, DataType type) {
-    String shape = CASTABLE_FORMATS.get(format);
+    // the legacy parser (spark.sql.legacy.timeParserPolicy=LEGACY) is lenient where the cast is not: no fast path
+    boolean legacy = "LEGACY".equalsIgnoreCase(org.apache.spark.sql.internal.SQLConf.get()
+        .getConfString("spark.sql.legacy.timeParserPolicy", "EXCEPTION"));
+    String shape = legacy ? null : CASTABLE_FORMATS.get(format);
     Column parsed = functions.try_to_timestamp(text, functions.lit(format));
     if (shape != null) {
       // a date too is read as a timestamp first, so that its time of day must be valid, as the format's parser wants

@@ -79,8 +79,10 @@ class TimestampTextTest {
       all.add(t.replace(' ', 'T'));
       all.add(t.length() >= 10 ? t.substring(0, 10) : t);
     });
-    for (String zone : List.of("UTC", "America/New_York", "Europe/Amsterdam", "Asia/Kolkata")) {
-      spark.conf().set("spark.sql.session.timeZone", zone);
+    String policy = spark.conf().get("spark.sql.legacy.timeParserPolicy");  // the sessions' CORRECTED
+    for (String zone : List.of("UTC", "America/New_York", "Europe/Amsterdam", "Asia/Kolkata", "LEGACY")) {
+      // the last round: the lenient legacy parser in UTC, which the fast path must leave alone
+      spark.conf().set(zone.equals("LEGACY") ? "spark.sql.legacy.timeParserPolicy" : "spark.sql.session.timeZone", zone);
       try {
         Dataset<Row> v = spark.createDataset(all, Encoders.STRING()).toDF("v");
         for (String format : List.of("yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd")) {
@@ -99,6 +101,7 @@ class TimestampTextTest {
         }
       } finally {
         spark.conf().unset("spark.sql.session.timeZone");
+        spark.conf().set("spark.sql.legacy.timeParserPolicy", policy);
       }
     }
   }
