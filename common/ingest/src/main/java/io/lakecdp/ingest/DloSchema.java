@@ -70,13 +70,19 @@ final class DloSchema {
     p.put("write.delete.mode", stream.mergeMode());
     p.put(CommitKeys.PRIMARY_KEY, String.join(",", stream.primaryKey()));
     p.put(CommitKeys.REFRESH, stream.refresh().name().toLowerCase());
-    // The lineage columns repeat one long value per file or run: Parquet's min/max statistics cost two comparisons of
-    // it per row, for bounds that Iceberg truncates to 16 characters (a path's or run id's common prefix), which
-    // prune next to nothing
-    p.put("write.parquet.stats-enabled.column." + SOURCE_FILE, "false");
-    p.put("write.parquet.stats-enabled.column." + RUN_ID, "false");
+    p.putAll(LINEAGE_WITHOUT_STATISTICS);
     return p;
   }
+
+  /**
+   * The lineage columns repeat one long value per file or run: Parquet's min/max statistics cost two comparisons of
+   * it per row, for bounds that Iceberg truncates to 16 characters (a path's or run id's common prefix), which prune
+   * next to nothing. A DLO is created without them; one created before gets these properties at its next batch
+   * (unless it sets them itself).
+   */
+  static final Map<String, String> LINEAGE_WITHOUT_STATISTICS = Map.of(
+      "write.parquet.stats-enabled.column." + SOURCE_FILE, "false",
+      "write.parquet.stats-enabled.column." + RUN_ID, "false");
 
   /** Creates the table, or adds missing columns and widens types; returns the changes made. */
   static List<String> ensure(SparkSession spark, Lake lake, String tableName, DataStream stream,
@@ -116,6 +122,14 @@ final class DloSchema {
     if (!changes.isEmpty()) {
       update.commit();
       LOG.info("Evolved {}: {}", tableName, changes);
+    }
+    Map<String, String> missing = new java.util.TreeMap<>(LINEAGE_WITHOUT_STATISTICS);
+    missing.keySet().removeAll(table.properties().keySet());
+    if (!missing.isEmpty()) {
+      org.apache.iceberg.UpdateProperties properties = table.updateProperties();
+      missing.forEach(properties::set);
+      properties.commit();
+      LOG.info("{}: set {} (a DLO created before lakecdp wrote lineage columns without statistics)", tableName, missing);
     }
     return changes;
   }

@@ -205,6 +205,26 @@ class OnePassLoadTest {
     assertEquals(601, state("onepassstale").get("dlo").size());
   }
 
+  /** A DLO created before its lineage columns went without statistics gets the properties at its next batch. */
+  @Test
+  void anOlderDloGetsTheLineageProperties(@TempDir Path dir) {
+    TestConf conf = people(dir, "onepassolder", false);
+    load(conf, true, "older-1");
+    org.apache.iceberg.Table t = IcebergTables.ofTestWarehouse().table("onepassolder_dlo", "people");
+    List<String> keys = List.of("write.parquet.stats-enabled.column._source_file",
+        "write.parquet.stats-enabled.column._run_id");
+    assertEquals(List.of("false", "false"), keys.stream().map(k -> t.properties().get(k)).toList());
+    var strip = t.updateProperties();
+    keys.forEach(strip::remove);
+    strip.commit();
+    conf.landingFile("people/3.csv", "id,name,amount,ts,Loyalty Tier\n5000,c,1,2025-01-04 10:00:00,\n");
+    load(conf, true, "older-2");
+    org.apache.iceberg.Table after = IcebergTables.ofTestWarehouse().table("onepassolder_dlo", "people");
+    assertEquals(List.of("false", "false"), keys.stream().map(k -> after.properties().get(k)).toList());
+    lineageColumnsHaveNoStatistics(after);
+    assertEquals(601, state("onepassolder").get("dlo").size());
+  }
+
   /**
    * Killed after each commit of a one-pass load (the staged write, the quarantine, the publish, the run record), then
    * run again with the same run id or a new one: the DLO and the quarantine end as after an undisturbed run.
