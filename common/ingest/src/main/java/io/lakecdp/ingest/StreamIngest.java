@@ -63,9 +63,10 @@ public final class StreamIngest {
   /** The Spark setting that changes {@link #QUARANTINE_IN_MEMORY_CHARS}. */
   static final String QUARANTINE_IN_MEMORY_CONF = "spark.lakecdp.ingest.quarantineInMemoryChars";
   /** Columns of the rejected records a one-pass load kept: what {@link Quarantine#write} reads. */
-  private static final org.apache.spark.sql.types.StructType REJECTED = new org.apache.spark.sql.types.StructType()
-      .add(SourceReader.FILE, DataTypes.StringType).add(SourceReader.OFFSET, DataTypes.LongType)
-      .add(SourceReader.RAW, DataTypes.StringType).add(RecordValidator.REASON, DataTypes.StringType);
+  private static final org.apache.spark.sql.types.StructType REJECTED = new org.apache.spark.sql.types.StructType(
+      new org.apache.spark.sql.types.StructField[] {SourceReader.DSO_SCHEMA.apply(SourceReader.FILE),
+          SourceReader.DSO_SCHEMA.apply(SourceReader.OFFSET), SourceReader.DSO_SCHEMA.apply(SourceReader.RAW)})
+      .add(RecordValidator.REASON, DataTypes.StringType);
   /** The Iceberg branch a one-pass load writes to before it is published. */
   static final String STAGE_BRANCH = "lakecdp_stage";
 
@@ -202,9 +203,8 @@ public final class StreamIngest {
   /** @param schemaChanges columns a dropped one-pass load already added to the DLO */
   private StreamResult ingest(Dataset<Row> validated, List<LandingFile> consumed, List<String> columns, String batchId,
       Map<String, String> tags, Consumer<Dataset<Row>> onValid, List<String> schemaChanges, long start) {
-    Column extra = functions.col(SourceReader.EXTRA);
     BatchSummary summary = BatchSummary.of(validated, functions.col(RecordValidator.REASON).isNull(),
-        functions.col(OP).equalTo("D"), extra.isNotNull().and(functions.size(extra).gt(0)), stream.primaryKey(),
+        functions.col(OP).equalTo("D"), withExtraKeys(), stream.primaryKey(),
         Long.parseLong(spark.conf().get(MAX_KEY_HASHES_CONF, Long.toString(MAX_KEY_HASHES))));
     long total = summary.total;
     long bad = summary.rejected;
@@ -344,7 +344,6 @@ public final class StreamIngest {
     // the stage branch of an existing DLO was removed by ingestValidated; a DLO created here has none
     List<String> changes = DloSchema.ensure(spark, lake, table, stream, List.copyOf(extras.keySet()));
     Table t = lake.table(table);
-    Column extra = functions.col(SourceReader.EXTRA);
     List<String> key = stream.primaryKey();
     Column hash = BatchSummary.keyHash(key);
     long maxHashes = Long.parseLong(spark.conf().get(MAX_KEY_HASHES_CONF, Long.toString(MAX_KEY_HASHES)));
@@ -366,7 +365,7 @@ public final class StreamIngest {
     Column rejectedRecord = functions.when(reason.isNotNull(), functions.struct(functions.col(SourceReader.FILE),
         functions.col(SourceReader.OFFSET), functions.col(SourceReader.RAW), reason));
     Dataset<Row> counted = validated.select(functions.col("*"), count.apply(reason.isNull(),
-        functions.col(OP).equalTo("D"), extra.isNotNull().and(functions.size(extra).gt(0)), hash, rejectedRecord)
+        functions.col(OP).equalTo("D"), withExtraKeys(), hash, rejectedRecord)
         .as(COUNTED));
     List<String> names = new ArrayList<>();
     Dataset<Row> inserts = counted.filter(functions.col(COUNTED).and(valid()))
@@ -461,6 +460,12 @@ public final class StreamIngest {
         .groupBy(stream.primaryKey().stream().map(k -> functions.col("`" + k + "`")).toArray(Column[]::new))
         .count().agg(functions.max("count")).first();
     return most.isNullAt(0) ? 0 : most.getLong(0);
+  }
+
+  /** Whether a record has keys its stream does not declare (JSON), for the batch's counts. */
+  private static Column withExtraKeys() {
+    Column extra = functions.col(SourceReader.EXTRA);
+    return extra.isNotNull().and(functions.size(extra).gt(0));
   }
 
   /** The valid upserts: the rows a write adds to the DLO. */
